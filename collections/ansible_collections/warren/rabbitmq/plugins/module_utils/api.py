@@ -9,6 +9,7 @@ module runs. Every failure becomes an :class:`ApiError` whose message says what 
 from __future__ import annotations
 
 import json
+import re
 import socket
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote
@@ -139,14 +140,5 @@ def _error_reason(error):
 
 def parse_version(text):
     """'3.10.8' -> (3, 10, 8); a suffix such as '-rc.1' or '+2' is ignored."""
-    parts = []
-    for piece in str(text).split("."):
-        digits = ""
-        for ch in piece:
-            if not ch.isdigit():
-                break
-            digits += ch
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts) or (0,)
+    match = re.match(r"\d+(?:\.\d+)*", str(text).strip())
+    return tuple(int(p) for p in match.group(0).split(".")) if match else (0,)

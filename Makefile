@@ -1,0 +1,39 @@
+# Thin wrappers: the playbooks are the interface (see README.md).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+PURGE ?= 0
+
+.PHONY: bootstrap up down test lint unit molecule bench-deploy
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+## up: bring up the local 3-node cluster on this machine's Docker engine
+up: bootstrap
+	ansible-playbook site.yml
+
+## down: remove the containers (data kept; PURGE=1 deletes volumes and configuration too)
+down: bootstrap
+	ansible-playbook playbooks/destroy.yml -e purge=$(if $(filter 1 true yes,$(PURGE)),true,false)
+
+## test: the whole suite - lint, unit tests, molecule scenarios
+test: bootstrap lint unit molecule
+
+lint:
+	yamllint .
+	ansible-lint
+	ansible-playbook site.yml --syntax-check
+	ansible-playbook -i inventories/production site.yml --syntax-check
+	ansible-inventory -i inventories/local --graph >/dev/null
+	ansible-inventory -i inventories/production --graph >/dev/null
+
+unit:
+	pytest -q collections/ansible_collections/warren/rabbitmq/tests/unit tests/unit
+
+molecule:
+	molecule test --all
+
+## bench-deploy: wall time of a cold site.yml and of an idempotent re-run
+bench-deploy: bootstrap
+	python tests/bench/bench_deploy.py

@@ -1,0 +1,108 @@
+"""Wall time of a cold `ansible-playbook site.yml` and of an idempotent re-run, next to the
+floor: three `docker run` of the same image clustered by classic_config, waiting for
+`await_online_nodes 3`, then one `set_policy`. All three are measured in this one run.
+
+Prints figures; asserts nothing (the machine is shared and noisy). The local deployment is
+replaced by a fresh one, which stays running. Run: make bench-deploy
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from testkit import PROJECT_DIR, run  # noqa: E402
+
+IMAGE = "warren/rabbitmq:3.10"
+BENCH_NETWORK = "warren-bench"
+BENCH_NODES = ["bench-1", "bench-2", "bench-3"]
+
+
+def playbook(*args: str) -> tuple[float, str]:
+    started = time.monotonic()
+    result = subprocess.run(["ansible-playbook", *args], cwd=PROJECT_DIR, capture_output=True,
+                            text=True)
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        sys.exit(f"ansible-playbook {' '.join(args)} failed:\n{result.stdout[-3000:]}{result.stderr}")
+    return elapsed, result.stdout
+
+
+def changed_total(recap: str) -> int:
+    return sum(int(n) for n in re.findall(r"changed=(\d+)", recap))
+
+
+def remove_baseline():
+    run("docker", "rm", "-f", *BENCH_NODES, check=False)
+    run("docker", "volume", "rm", *(f"{n}-data" for n in BENCH_NODES), check=False)
+    run("docker", "network", "rm", BENCH_NETWORK, check=False)
+
+
+def baseline() -> float:
+    """The hand-made floor: docker run x3 with classic_config, then set_policy."""
+    remove_baseline()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp, "etc")
+        conf.mkdir()
+        (conf / "rabbitmq.conf").write_text(
+            "cluster_formation.peer_discovery_backend = classic_config\n"
+            + "".join(f"cluster_formation.classic_config.nodes.{i} = rabbit@{n}\n"
+                      for i, n in enumerate(BENCH_NODES, 1))
+            + "log.console = true\nlog.file = false\n")
+        (conf / "enabled_plugins").write_text(
+            "[rabbitmq_management,rabbitmq_federation,rabbitmq_prometheus].\n")
+        cookie = Path(tmp, "cookie")
+        cookie.write_text("BENCHMARKCOOKIEBENCHMARKCOOKIE")
+        for path in (conf, conf / "rabbitmq.conf", conf / "enabled_plugins", cookie):
+            subprocess.run(["chown", "999:999", str(path)], check=True)
+        cookie.chmod(0o400)
+        Path(tmp).chmod(0o755)
+
+        started = time.monotonic()
+        run("docker", "network", "create", BENCH_NETWORK)
+        for node in BENCH_NODES:
+            run("docker", "run", "-d", "--name", node, "--hostname", node, "--network",
+                BENCH_NETWORK, "-v", f"{node}-data:/var/lib/rabbitmq",
+                "-v", f"{conf}:/etc/rabbitmq:ro",
+                "-v", f"{cookie}:/var/lib/rabbitmq/.erlang.cookie:ro", IMAGE)
+        while run("docker", "exec", BENCH_NODES[0], "rabbitmqctl", "--quiet", "await_online_nodes",
+                  "3", "--timeout", "120", check=False).returncode != 0:
+            time.sleep(0.2)
+        run("docker", "exec", BENCH_NODES[0], "rabbitmqctl", "--quiet", "set_policy", "ha-fed",
+            ".*", '{"ha-mode":"all","ha-sync-mode":"automatic"}', "--apply-to", "queues")
+        elapsed = time.monotonic() - started
+    remove_baseline()
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-i", "--inventory", default="inventories/local")
+    options = parser.parse_args()
+    inventory = ["-i", options.inventory]
+
+    print("preparing: images present, no node containers ...", flush=True)
+    playbook(*inventory, "playbooks/images.yml")
+    playbook(*inventory, "playbooks/destroy.yml", "-e", "purge=true")
+
+    floor = baseline()
+    print(f"floor (docker run x3 + await_online_nodes + set_policy): {floor:6.1f} s", flush=True)
+    cold, _ = playbook(*inventory, "site.yml")
+    print(f"cold site.yml:                                          {cold:6.1f} s", flush=True)
+    warm, recap = playbook(*inventory, "site.yml")
+    changed = changed_total(recap.split("PLAY RECAP", 1)[-1])
+    print(f"idempotent re-run:                                      {warm:6.1f} s  changed={changed}")
+    print()
+    print(f"cold / floor = {cold / floor:.2f}  (target <= 1.50)")
+    print(f"re-run = {warm:.1f} s with changed={changed}  (target <= 10 s, changed=0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Helpers shared by warren's integration tests, chaos driver and benchmarks.
+
+Everything here talks to the real local deployment (inventories/local): containers on this
+machine's Docker engine, ports published on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SECRETS_DIR = Path(os.environ.get("WARREN_SECRETS_DIR",
+                                  Path.home() / ".local/share/warren/local"))
+
+# inventories/local: rabbit-N publishes AMQP on 5671+N, management on 15671+N.
+NODES = ["rabbit-1", "rabbit-2", "rabbit-3"]
+
+
+def amqp_port(node: str) -> int:
+    return 5671 + int(node.rsplit("-", 1)[1])
+
+
+def management_port(node: str) -> int:
+    return 15671 + int(node.rsplit("-", 1)[1])
+
+
+def nodename(node: str) -> str:
+    return f"rabbit@{node}"
+
+
+def secret(name: str) -> str:
+    return (SECRETS_DIR / name).read_text().strip()
+
+
+def admin_credentials() -> tuple[str, str]:
+    return "admin", secret("admin_password")
+
+
+def run(*argv: str, check: bool = True, timeout: float = 120, input: str | None = None
+        ) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, check=check, capture_output=True, text=True, timeout=timeout,
+                          input=input)
+
+
+def docker_exec(container: str, *argv: str, check: bool = True, timeout: float = 120
+                ) -> subprocess.CompletedProcess:
+    return run("docker", "exec", container, *argv, check=check, timeout=timeout)
+
+
+def rabbitmqctl_json(container: str, *argv: str):
+    out = docker_exec(container, "rabbitmqctl", "--quiet", *argv, "--formatter", "json").stdout
+    return json.loads(out)
+
+
+def api(path: str, node: str = "rabbit-1", credentials: tuple[str, str] | None = None,
+        method: str = "GET", body=None):
+    """Call the management API of ``node``; returns (status, parsed body or None)."""
+    user, password = credentials or admin_credentials()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{management_port(node)}/api/{path}", method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json",
+                 "Authorization": "Basic " + base64.b64encode(
+                     f"{user}:{password}".encode()).decode()})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def wait_until(predicate, timeout: float = 120, interval: float = 0.5, what: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value; that value is returned."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:  # noqa: BLE001 - polled code may fail while a node restarts
+            last_error = e
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not reached within {timeout} s (last error: {last_error})")
+
+
+def container_logs(names, tail: int = 150) -> str:
+    """The last lines of each container's log, for test failure reports."""
+    parts = []
+    for name in names:
+        result = run("docker", "logs", "--tail", str(tail), name, check=False)
+        parts.append(f"===== docker logs --tail {tail} {name} =====\n"
+                     f"{result.stdout}{result.stderr}")
+    return "\n".join(parts)
