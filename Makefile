@@ -29,7 +29,7 @@ lint:
 	ansible-inventory -i inventories/production --graph >/dev/null
 
 unit:
-	pytest -q collections/ansible_collections/warren/rabbitmq/tests/unit tests/unit
+	pytest -q
 
 molecule:
 	molecule test --all
