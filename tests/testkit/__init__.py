@@ -9,13 +9,17 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# The collection's own code (read_cluster) is used by tests too.
+sys.path.insert(0, str(PROJECT_DIR / "collections"))
 SECRETS_DIR = Path(os.environ.get("WARREN_SECRETS_DIR",
                                   Path.home() / ".local/share/warren/local"))
 
@@ -100,3 +104,30 @@ def container_logs(names, tail: int = 150) -> str:
         parts.append(f"===== docker logs --tail {tail} {name} =====\n"
                      f"{result.stdout}{result.stderr}")
     return "\n".join(parts)
+
+
+def ansible_playbook(*argv: str, check: bool = False, timeout: float = 600
+                     ) -> subprocess.CompletedProcess:
+    """Run ansible-playbook of this venv from the project directory (its ansible.cfg)."""
+    binary = Path(sys.executable).with_name("ansible-playbook")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT_DIR / "ansible.cfg"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    return subprocess.run([str(binary), *argv], cwd=PROJECT_DIR, env=env, check=check,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def recap_changed(output: str) -> int:
+    """Sum of changed= over the PLAY RECAP of an ansible-playbook run."""
+    recap = output.rsplit("PLAY RECAP", 1)[-1]
+    return sum(int(n) for n in re.findall(r"changed=(\d+)", recap))
+
+
+def cluster_info(node: str = "rabbit-1", gather=()) -> dict:
+    """The cluster's state as warren.rabbitmq.rabbitmq_cluster_info reads it."""
+    from ansible_collections.warren.rabbitmq.plugins.module_utils.api import RabbitMQClient
+    from ansible_collections.warren.rabbitmq.plugins.module_utils.cluster import read_cluster
+
+    user, password = admin_credentials()
+    client = RabbitMQClient(login_host="127.0.0.1", login_port=management_port(node),
+                            login_user=user, login_password=password)
+    return read_cluster(client, gather=gather)

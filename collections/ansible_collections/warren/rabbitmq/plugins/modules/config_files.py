@@ -14,7 +14,7 @@ description:
     owner differs.
   - One call replaces a C(template)/C(copy) task per file, which matters when a playbook
     re-runs on many nodes and most files are unchanged.
-  - Not for secrets: file contents are module arguments and appear in the diff.
+  - Secrets go in O(secret_files): their content is never logged, returned or diffed.
 options:
   directory:
     description: Directory that holds the files; created when missing.
@@ -50,28 +50,49 @@ options:
         description: Mode of the file.
         type: str
         default: "0440"
+  secret_files:
+    description: Files like O(files) whose content is secret (keys, cookies, passwords).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Path relative to O(directory).
+        type: str
+        required: true
+      content:
+        description: Content of the file; never logged.
+        type: str
+        required: true
+      mode:
+        description: Mode of the file.
+        type: str
+        default: "0400"
 attributes:
   check_mode:
     support: full
     description: Reports which files would change without writing them.
   diff_mode:
     support: full
-    description: Shows each changed file before and after.
+    description: Shows each changed file before and after; a secret file only as changed.
 author:
   - warren maintainers
 """
 
 EXAMPLES = r"""
-- name: Write the configuration of a node
+- name: Write the configuration and the Erlang cookie of a node
   warren.rabbitmq.config_files:
-    directory: /etc/warren/rabbit-1/etc
+    directory: /etc/warren/rabbit-1
     owner: 999
     group: 999
     files:
-      - path: rabbitmq.conf
+      - path: etc/rabbitmq.conf
         content: "{{ lookup('ansible.builtin.template', 'rabbitmq.conf.j2') }}"
-      - path: conf.d/10-cluster-peers.conf
+      - path: etc/conf.d/10-cluster-peers.conf
         content: "{{ lookup('ansible.builtin.template', 'cluster-peers.conf.j2') }}"
+    secret_files:
+      - path: erlang.cookie
+        content: "{{ vault_rabbitmq_erlang_cookie }}"
   register: node_files
 """
 
@@ -139,10 +160,11 @@ def run(module):
     changed = _ensure_dir(module, base, dir_mode, owner, group)
     changed_files, before, after = [], {}, {}
 
-    for spec in p["files"]:
+    specs = [(spec, False) for spec in p["files"]] + [(spec, True) for spec in p["secret_files"]]
+    for spec, secret in specs:
         rel = os.path.normpath(spec["path"])
         if rel.startswith("..") or os.path.isabs(rel):
-            module.fail_json(msg="files[].path '%s' must stay inside %s." % (spec["path"], base))
+            module.fail_json(msg="path '%s' must stay inside %s." % (spec["path"], base))
         full = os.path.join(base, rel)
         mode = int(spec["mode"], 8)
         content = to_bytes(spec["content"])
@@ -152,8 +174,12 @@ def run(module):
         if not needed:
             continue
         changed_files.append(rel)
-        before[rel] = old.decode("utf-8", "replace") if old is not None else ""
-        after[rel] = spec["content"]
+        if secret:
+            before[rel] = "" if old is None else "(secret)\n"
+            after[rel] = "(secret, changed)\n"
+        else:
+            before[rel] = "" if old is None else old.decode("utf-8", "replace")
+            after[rel] = spec["content"]
         if not module.check_mode:
             _write(module, full, content, mode, owner, group)
 
@@ -173,6 +199,11 @@ def main():
                 path=dict(type="str", required=True),
                 content=dict(type="str", required=True, no_log=False),
                 mode=dict(type="str", default="0440"),
+            )),
+            secret_files=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="str", required=True),
+                content=dict(type="str", required=True, no_log=True),
+                mode=dict(type="str", default="0400"),
             )),
         ),
         supports_check_mode=True,

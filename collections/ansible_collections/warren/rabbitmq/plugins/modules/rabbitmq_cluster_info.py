@@ -143,60 +143,8 @@ queues:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.warren.rabbitmq.plugins.module_utils.api import (
-    LOGIN_ARGUMENT_SPEC, ApiError, RabbitMQClient, parse_version, path)
-
-_NODE_COLUMNS = "name,running,partitions,mem_alarm,disk_free_alarm,enabled_plugins"
-_QUEUE_COLUMNS = ("name,vhost,type,state,node,leader,members,online,slave_nodes,"
-                  "synchronised_slave_nodes,messages")
-
-
-def _node(raw):
-    alarms = [r for r, flag in (("memory", raw.get("mem_alarm")),
-                                ("disk", raw.get("disk_free_alarm"))) if flag]
-    return {"name": raw["name"], "running": bool(raw.get("running")),
-            "partitions": sorted(raw.get("partitions") or []), "alarms": alarms,
-            "enabled_plugins": sorted(raw.get("enabled_plugins") or [])}
-
-
-def _queue(raw):
-    kind = raw.get("type") or "classic"
-    leader = raw.get("leader") or raw.get("node")
-    return {
-        "vhost": raw["vhost"], "name": raw["name"], "type": kind,
-        "state": raw.get("state", "unknown"), "leader": leader,
-        "members": sorted(raw.get("members") or ([] if kind == "classic" else [leader])),
-        "mirrors": sorted(raw.get("slave_nodes") or []),
-        "synchronised_mirrors": sorted(raw.get("synchronised_slave_nodes") or []),
-        "messages": raw.get("messages") or 0,
-    }
-
-
-def read_cluster(client, gather=(), vhost=None):
-    overview = client.get("overview?columns=rabbitmq_version,cluster_name,node")
-    nodes = sorted((_node(n) for n in client.get("nodes?columns=" + _NODE_COLUMNS)),
-                   key=lambda n: n["name"])
-    running = [n for n in nodes if n["running"]]
-    plugins = sorted(set.intersection(*(set(n["enabled_plugins"]) for n in running))
-                     if running else set())
-    info = {
-        "version": overview.get("rabbitmq_version", ""),
-        "version_info": list(parse_version(overview.get("rabbitmq_version", "0"))),
-        "cluster_name": overview.get("cluster_name", ""),
-        "node": overview.get("node", ""),
-        "nodes": nodes,
-        "running_nodes": [n["name"] for n in running],
-        "partitions": {n["name"]: n["partitions"] for n in nodes if n["partitions"]},
-        "alarms": [{"node": n["name"], "resource": a} for n in nodes for a in n["alarms"]],
-        "plugins": plugins,
-    }
-    scope = "" if vhost is None else "/" + path(vhost)
-    if "policies" in gather:
-        info["policies"] = client.get("policies" + scope)
-    if "queues" in gather:
-        raw = client.get("queues%s?columns=%s" % (scope, _QUEUE_COLUMNS))
-        info["queues"] = sorted((_queue(q) for q in raw), key=lambda q: (q["vhost"], q["name"]))
-    return info
-
+    LOGIN_ARGUMENT_SPEC, ApiError, RabbitMQClient)
+from ansible_collections.warren.rabbitmq.plugins.module_utils.cluster import read_cluster
 
 def main():
     argument_spec = dict(

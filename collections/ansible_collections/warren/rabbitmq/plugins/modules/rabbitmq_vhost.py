@@ -19,6 +19,12 @@ options:
   description:
     description: Free-text description shown in the management UI.
     type: str
+  default_queue_type:
+    description:
+      - Type of the queues declared in this virtual host without an C(x-queue-type) argument.
+      - When omitted, the current setting is left as it is.
+    type: str
+    choices: [classic, quorum, stream]
   state:
     description: Whether the virtual host exists. Deleting one deletes its queues and messages.
     type: str
@@ -38,10 +44,11 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Keep a virtual host for the billing apps
+- name: Keep a virtual host for the billing apps, with replicated queues by default
   warren.rabbitmq.rabbitmq_vhost:
     name: billing
     description: Billing events
+    default_queue_type: quorum
     login_user: admin
     login_password: "{{ vault_rabbitmq_admin_password }}"
 """
@@ -51,7 +58,7 @@ vhost:
   description: The virtual host after the task, or null when it is absent.
   returned: always
   type: dict
-  sample: {"name": "billing", "description": "Billing events"}
+  sample: {"name": "billing", "description": "Billing events", "default_queue_type": "quorum"}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -63,7 +70,9 @@ from ansible_collections.warren.rabbitmq.plugins.module_utils.api import (
 def _view(vhost):
     if vhost is None:
         return None
-    return {"name": vhost["name"], "description": vhost.get("description") or ""}
+    queue_type = vhost.get("default_queue_type")
+    return {"name": vhost["name"], "description": vhost.get("description") or "",
+            "default_queue_type": None if queue_type in (None, "", "undefined") else queue_type}
 
 
 def run(module, client):
@@ -74,17 +83,21 @@ def run(module, client):
     if wanted_state == "absent":
         after = None
     else:
-        description = module.params["description"]
-        if description is None:
-            description = before["description"] if before else ""
-        after = {"name": name, "description": description}
+        after = {"name": name, "description": "", "default_queue_type": None}
+        after.update(before or {})
+        for key in ("description", "default_queue_type"):
+            if module.params[key] is not None:
+                after[key] = module.params[key]
 
     changed = before != after
     if changed and not module.check_mode:
         if after is None:
             client.delete(path("vhosts", name))
         else:
-            client.put(path("vhosts", name), {"description": after["description"]})
+            body = {"description": after["description"]}
+            if after["default_queue_type"]:
+                body["default_queue_type"] = after["default_queue_type"]
+            client.put(path("vhosts", name), body)
     return dict(changed=changed, vhost=after,
                 diff=dict(before=before or {}, after=after or {}))
 
@@ -93,6 +106,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
         description=dict(type="str"),
+        default_queue_type=dict(type="str", choices=["classic", "quorum", "stream"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     argument_spec.update(LOGIN_ARGUMENT_SPEC)

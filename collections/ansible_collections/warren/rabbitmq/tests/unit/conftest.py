@@ -75,8 +75,10 @@ class FakeBroker:
         if head == "overview":
             return 200, {"rabbitmq_version": self.version, "cluster_name": "rabbit@rabbit-1"}
         if head == "vhosts":
-            return self._collection(self.vhosts, parts[1] if len(parts) > 1 else None, method, body,
-                                    lambda name, b: {"name": name, "description": b.get("description", "")})
+            return self._collection(
+                self.vhosts, parts[1] if len(parts) > 1 else None, method, body,
+                lambda name, b: {"name": name, "description": b.get("description", ""),
+                                 "default_queue_type": b.get("default_queue_type", "undefined")})
         if head == "users" and len(parts) == 3:
             return 200, [p for (u, _), p in self.permissions.items() if u == parts[1]]
         if head == "users":
@@ -96,8 +98,10 @@ class FakeBroker:
         if head == "policies":
             return self._policies(method, parts[1:], body)
         if head == "nodes":
-            return 200, [{"name": n, "running": n in self.running, "partitions": [],
-                          "mem_alarm": False, "disk_free_alarm": False} for n in self.nodes]
+            return 200, [{"name": n, "running": n in self.running,
+                          "partitions": self.partitions.get(n, []), "mem_alarm": False,
+                          "disk_free_alarm": False, "enabled_plugins": self.plugins}
+                         for n in self.nodes]
         if head == "queues":
             return 200, self.queues
         return 404, "no route %s %s" % (method, "/".join(parts))

@@ -56,3 +56,17 @@ def test_paths_must_stay_inside_the_directory(args, run_module):
     args["files"][0]["path"] = "../escape"
     result, failed = run_module(config_files, args)
     assert failed and "must stay inside" in result["msg"]
+
+
+def test_secret_files_are_written_but_never_shown(args, run_module):
+    args["secret_files"] = [dict(path="cookie", content="S3CR3TCOOKIE")]
+    result, _ = run_module(config_files, args, diff=True)
+    path = os.path.join(args["directory"], "cookie")
+    with open(path) as f:
+        assert f.read() == "S3CR3TCOOKIE"
+    assert os.stat(path).st_mode & 0o777 == 0o400
+    assert "cookie" in result["changed_files"]
+    assert "S3CR3TCOOKIE" not in repr(result)
+    args["secret_files"][0]["content"] = "N3WCOOKIE"
+    result, _ = run_module(config_files, args, diff=True)
+    assert result["changed_files"] == ["cookie"] and "N3WCOOKIE" not in repr(result)

@@ -23,7 +23,8 @@ def test_existing_description_is_kept_when_not_given(broker, run_module):
 def test_check_mode_and_diff(broker, run_module):
     result, _ = run_module(rabbitmq_vhost, dict(LOGIN, name="new"), check_mode=True, diff=True)
     assert result["changed"] and "new" not in broker.vhosts
-    assert result["diff"] == {"before": {}, "after": {"name": "new", "description": ""}}
+    assert result["diff"] == {"before": {}, "after": {"name": "new", "description": "",
+                                                      "default_queue_type": None}}
 
 
 def test_absent(broker, run_module):
@@ -32,3 +33,15 @@ def test_absent(broker, run_module):
     assert result["changed"] and "old" not in broker.vhosts
     result, _ = run_module(rabbitmq_vhost, dict(LOGIN, name="old", state="absent"))
     assert not result["changed"]
+
+
+def test_default_queue_type_is_set_then_kept(broker, run_module):
+    result, _ = run_module(rabbitmq_vhost, dict(LOGIN, name="/", default_queue_type="quorum"))
+    assert result["changed"]
+    assert broker.vhosts["/"]["default_queue_type"] == "quorum"
+    assert broker.vhosts["/"]["description"] == "Default virtual host"
+    result, _ = run_module(rabbitmq_vhost, dict(LOGIN, name="/", description="Apps"))
+    assert result["changed"] and broker.vhosts["/"]["default_queue_type"] == "quorum"
+    broker.writes.clear()
+    result, _ = run_module(rabbitmq_vhost, dict(LOGIN, name="/", default_queue_type="quorum"))
+    assert not result["changed"] and broker.writes == []

@@ -1,11 +1,7 @@
-import sys
-from pathlib import Path
+"""Shared by the testinfra tests of every molecule scenario (pytest.ini puts tests/ on the path)."""
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests"))
-
-from testkit import NODES, container_logs  # noqa: E402
+from testkit import NODES, container_logs
 
 
 @pytest.hookimpl(hookwrapper=True)

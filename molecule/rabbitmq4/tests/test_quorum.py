@@ -1,0 +1,47 @@
+"""RabbitMQ 4.0: classic mirroring is refused before anything changes; quorum queues instead."""
+
+import uuid
+
+import pika
+from testkit import (NODES, admin_credentials, amqp_port, ansible_playbook, api, cluster_info,
+                     nodename)
+
+
+def test_cluster_runs_rabbitmq_4():
+    info = cluster_info()
+    assert info["version_info"][:2] == [4, 0]
+    assert sorted(info["running_nodes"]) == sorted(nodename(n) for n in NODES)
+
+
+def test_ha_mode_is_refused_with_a_clear_message_and_nothing_changes():
+    _, before = api("policies")
+    result = ansible_playbook("playbooks/policy.yml", "-e", "@playbooks/policies/ha-fed.yml")
+    assert result.returncode != 0
+    output = " ".join(result.stdout.split())
+    assert "removed classic queue mirroring" in output
+    assert "quorum queues" in output
+    _, after = api("policies")
+    assert after == before
+
+
+def test_site_applies_the_quorum_policy():
+    _, policies = api("policies")
+    by_name = {p["name"]: p for p in policies}
+    assert by_name["quorum-defaults"]["apply-to"] == "quorum_queues"
+    assert by_name["quorum-defaults"]["definition"] == {"delivery-limit": 20}
+    assert not [p for p in policies if "ha-mode" in p["definition"]]
+
+
+def test_queue_declared_by_a_client_is_a_quorum_queue_with_members_on_every_node():
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    user, password = admin_credentials()
+    params = pika.ConnectionParameters(host="127.0.0.1", port=amqp_port("rabbit-2"),
+                                       credentials=pika.PlainCredentials(user, password))
+    try:
+        with pika.BlockingConnection(params) as connection:
+            connection.channel().queue_declare(name, durable=True)
+        queue = next(q for q in cluster_info(gather=["queues"])["queues"] if q["name"] == name)
+        assert queue["type"] == "quorum"
+        assert queue["members"] == sorted(nodename(n) for n in NODES)
+    finally:
+        api(f"queues/%2F/{name}", method="DELETE")
