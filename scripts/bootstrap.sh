@@ -23,7 +23,7 @@ pip() { "$venv/bin/pip" "$@" --quiet --disable-pip-version-check 2> >(grep -v 'i
 
 ensure_venv() {
   local want have=""
-  want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  want=$(cat requirements.txt apps/pyproject.toml | sha256sum | cut -d' ' -f1)
   [ -f "$venv/.requirements.sha256" ] && have=$(cat "$venv/.requirements.sha256")
   if [ "$want" = "$have" ] && [ -x "$venv/bin/ansible-playbook" ]; then
     return
@@ -32,6 +32,8 @@ ensure_venv() {
   "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "warren needs Python 3.11 or newer: set WARREN_PYTHON to one")'
   "$python" -m venv "$venv"
   pip install -r requirements.txt
+  # The apps' package (publisher, consumer), for their tests and for the chaos driver.
+  pip install --no-deps -e apps
   echo "$want" >"$venv/.requirements.sha256"
 }
 

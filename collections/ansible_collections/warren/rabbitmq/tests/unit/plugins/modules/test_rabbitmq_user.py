@@ -9,7 +9,7 @@ PUBLISHER = dict(LOGIN, name="publisher", password="p4ss", tags=[],
 
 
 def test_password_matches_the_stored_salted_hash():
-    from conftest import hash_password
+    from fake_broker import hash_password
     stored = hash_password("right")
     assert rabbitmq_user.password_matches("right", stored, "rabbit_password_hashing_sha256")
     assert not rabbitmq_user.password_matches("wrong", stored, "rabbit_password_hashing_sha256")

@@ -1,0 +1,209 @@
+"""The consumer: reads the queue with a prefetch window and manual acks, reconnects across all
+nodes, resumes after the broker cancels it, and on SIGTERM finishes the messages in hand,
+acknowledges them and exits cleanly.
+
+Each message is logged as ``Received a message: <body>``; a library user passes its own
+``handler`` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import signal
+import sys
+import time
+from dataclasses import dataclass
+
+from . import logs
+from .amqp import ReconnectingClient, queue_arguments
+from .config import ConfigError, Settings
+from .http import Request, Response, Server
+from .metrics import Registry
+
+log = logging.getLogger("warren.consumer")
+
+RESUBSCRIBE_DELAY = 0.5
+
+
+@dataclass
+class Delivery:
+    body: bytes
+    message_id: str | None
+    redelivered: bool
+    properties: object
+
+
+async def log_message(delivery: Delivery):
+    log.info("Received a message: %s", delivery.body.decode("utf-8", "replace"),
+             extra={"message_id": delivery.message_id, "redelivered": delivery.redelivered})
+
+
+class QueueConsumer(ReconnectingClient):
+    def __init__(self, settings: Settings, handler=log_message, registry: Registry | None = None):
+        registry = registry or Registry()
+        super().__init__(settings, registry, "consumer")
+        self.handler = handler
+        self._consumer_tag = None
+        self._in_hand: set[asyncio.Task] = set()
+        self._m_received = registry.counter("warren_messages_received_total",
+                                            "Messages delivered to the consumer")
+        self._m_acked = registry.counter("warren_messages_acked_total",
+                                         "Messages processed and acknowledged")
+        self._m_failed = registry.counter("warren_messages_failed_total",
+                                          "Messages whose processing failed (requeued)")
+        self._m_redelivered = registry.counter("warren_messages_redelivered_total",
+                                               "Deliveries flagged as redelivered")
+        self._m_cancelled = registry.counter("warren_consumer_cancelled_total",
+                                             "Times the broker cancelled the consumer")
+        self._m_seconds = registry.histogram("warren_message_processing_seconds",
+                                             "Time to process one message",
+                                             (0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5))
+
+    @property
+    def in_hand(self) -> int:
+        return len(self._in_hand)
+
+    # --- connection hooks ----------------------------------------------------------------------
+    def setup(self, channel):
+        channel.add_on_cancel_callback(self._on_cancelled)
+        channel.basic_qos(prefetch_count=self.settings.prefetch,
+                          callback=lambda _frame: self._subscribe(channel))
+
+    def _subscribe(self, channel):
+        if channel is not self.channel or self._stopping:
+            return
+
+        def consume(_frame):
+            self._consumer_tag = channel.basic_consume(self.settings.queue, self._on_message)
+            if not self.ready:
+                self.set_ready()
+
+        channel.queue_declare(self.settings.queue, durable=True,
+                              arguments=queue_arguments(self.settings), callback=consume)
+
+    def on_connection_lost(self):
+        self._consumer_tag = None
+
+    def _on_cancelled(self, _frame):
+        # The broker cancels a consumer when its queue is deleted or moves to another node;
+        # declare the queue again (it may have to be recreated) and resubscribe.
+        self._m_cancelled.inc()
+        self._consumer_tag = None
+        log.warning("the broker cancelled the consumer on %s; subscribing again", self.node)
+        channel = self.channel
+        if channel is not None:
+            self._loop.call_later(RESUBSCRIBE_DELAY, self._subscribe, channel)
+
+    # --- messages ------------------------------------------------------------------------------
+    def _on_message(self, channel, method, properties, body):
+        self._m_received.inc()
+        if method.redelivered:
+            self._m_redelivered.inc()
+        delivery = Delivery(body, properties.message_id, method.redelivered, properties)
+        task = self._loop.create_task(self._process(channel, method.delivery_tag, delivery))
+        self._in_hand.add(task)
+        task.add_done_callback(self._in_hand.discard)
+
+    async def _process(self, channel, tag, delivery: Delivery):
+        started = time.monotonic()
+        try:
+            result = self.handler(delivery)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # noqa: BLE001 - a failing message must not stop the consumer
+            self._m_failed.inc()
+            log.exception("processing failed; the message goes back to the queue",
+                          extra={"message_id": delivery.message_id})
+            if channel.is_open:
+                channel.basic_nack(tag, requeue=True)
+            return
+        self._m_seconds.observe(time.monotonic() - started)
+        # On a channel that closed meanwhile the broker redelivers the message elsewhere.
+        if channel.is_open:
+            channel.basic_ack(tag)
+            self._m_acked.inc()
+
+    # --- stopping ------------------------------------------------------------------------------
+    async def stop(self, timeout: float | None = None):
+        """Stop receiving, finish and acknowledge the messages in hand, then disconnect."""
+        timeout = self.settings.drain_timeout if timeout is None else timeout
+        self._stopping = True
+        channel, tag = self.channel, self._consumer_tag
+        if channel is not None and channel.is_open and tag is not None:
+            cancelled = asyncio.Event()
+            channel.basic_cancel(tag, callback=lambda _frame: cancelled.set())
+            try:
+                await asyncio.wait_for(cancelled.wait(), 5)
+            except asyncio.TimeoutError:
+                log.warning("the broker did not confirm the cancellation")
+        if self._in_hand:
+            log.info("finishing %d message(s) in hand", len(self._in_hand))
+            done, pending = await asyncio.wait(set(self._in_hand), timeout=timeout)
+            if pending:
+                log.warning("%d message(s) not finished within %.0f s; they will be redelivered",
+                            len(pending), timeout)
+        await super().stop()
+
+
+class ConsumerApp:
+    """The consumer with its health and metrics endpoints."""
+
+    def __init__(self, settings: Settings, handler=log_message):
+        self.settings = settings
+        self.registry = Registry()
+        self.consumer = QueueConsumer(settings, handler, self.registry)
+        self.server = Server(self.handle, lambda _request: 0)
+        self.port = None
+
+    async def start(self, host=None, port=None):
+        self.consumer.start()
+        self.port = await self.server.start(host or self.settings.http_host,
+                                            self.settings.http_port if port is None else port)
+
+    async def stop(self):
+        await self.consumer.stop()
+        await self.server.close()
+
+    async def handle(self, request: Request) -> Response:
+        if request.method != "GET":
+            return Response.error(405, "use GET")
+        if request.path == "/healthz":
+            return Response.json(200, {"status": "ok"})
+        if request.path == "/readyz":
+            if self.consumer.ready:
+                return Response.json(200, {"status": "consuming", "node": self.consumer.node})
+            return Response.error(503, "not consuming; last error: %s"
+                                  % (self.consumer.last_error or "none"))
+        if request.path == "/metrics":
+            return Response.text(200, self.registry.render(),
+                                 "text/plain; version=0.0.4; charset=utf-8")
+        return Response.error(404, "no such endpoint: GET /healthz, /readyz, /metrics")
+
+
+async def serve(settings: Settings):
+    app = ConsumerApp(settings)
+    await app.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("stopping: finishing the messages in hand")
+    await app.stop()
+    log.info("stopped")
+
+
+def main():
+    try:
+        settings = Settings.from_env()
+    except ConfigError as e:
+        print("warren-consumer: %s" % e, file=sys.stderr)
+        sys.exit(2)
+    logs.configure(settings.log_format, settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

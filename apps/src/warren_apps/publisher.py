@@ -1,0 +1,353 @@
+"""The publisher: POST /publish/<message> (and a batch endpoint) answered only after RabbitMQ
+confirmed each message, persistent, on one long-lived connection that fails over between nodes
+and republishes whatever was not confirmed when a node went away.
+
+Endpoints:
+  POST /publish/<message>   one message, from the path (the tutorial's interface)
+  POST /publish             a batch: a JSON list of strings, or one message per line
+  GET  /healthz /readyz /metrics
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+
+import pika
+from pika.spec import Basic
+
+from . import logs
+from .amqp import ReconnectingClient, queue_arguments
+from .config import ConfigError, Settings
+from .http import HTTPError, Request, Response, Server
+from .metrics import Registry
+
+log = logging.getLogger("warren.publisher")
+
+PUBLISH_PREFIX = "/publish/"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class PublishError(Exception):
+    """The message was not confirmed; ``reason`` says why (HTTP 503)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(eq=False)
+class Outgoing:
+    body: bytes
+    message_id: str
+    future: asyncio.Future
+    submitted: float
+    attempts: int = 0
+
+
+class ConfirmingPublisher(ReconnectingClient):
+    """Publishes persistent messages with publisher confirms.
+
+    ``publish``/``publish_many`` return the message IDs once RabbitMQ confirmed every message,
+    or raise PublishError. A message in flight when its node fails is published again on the
+    next node (so a consumer may see it twice; its message_id tells).
+    """
+
+    def __init__(self, settings: Settings, registry: Registry | None = None):
+        registry = registry or Registry()
+        super().__init__(settings, registry, "publisher")
+        self._outbox: deque[Outgoing] = deque()
+        self._pending: dict[int, Outgoing] = {}
+        self._order: deque[int] = deque()
+        self._returned: set[str] = set()
+        self._next_tag = 1
+        self._flush_scheduled = False
+        self._m_published = registry.counter("warren_messages_published_total",
+                                             "Messages handed to RabbitMQ (republications included)")
+        self._m_confirmed = registry.counter("warren_messages_confirmed_total",
+                                             "Messages RabbitMQ confirmed")
+        self._m_failed = registry.counter("warren_messages_failed_total",
+                                          "Messages not confirmed, by reason", ["reason"])
+        self._m_republished = registry.counter("warren_messages_republished_total",
+                                               "Messages published again after a node failed")
+        self._m_latency = registry.histogram("warren_publish_confirm_seconds",
+                                             "Time from submission to confirmation", LATENCY_BUCKETS)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._outbox) + len(self._pending)
+
+    # --- API ---------------------------------------------------------------------------------
+    async def publish(self, body: bytes, timeout: float | None = None) -> str:
+        return (await self.publish_many([body], timeout))[0]
+
+    async def publish_many(self, bodies, timeout: float | None = None) -> list[str]:
+        messages = [self._submit(body) for body in bodies]
+        futures = [m.future for m in messages]
+        timeout = self.settings.publish_timeout if timeout is None else timeout
+        try:
+            await asyncio.wait_for(asyncio.gather(*futures), timeout)
+        except asyncio.TimeoutError:
+            confirmed = sum(1 for f in futures if f.done() and not f.cancelled()
+                            and f.exception() is None)
+            self._m_failed.inc(len(futures) - confirmed, reason="timeout")
+            raise PublishError("%d of %d message(s) not confirmed within %.1f s (%s)" % (
+                len(futures) - confirmed, len(futures), timeout, self._state())) from None
+        return [m.message_id for m in messages]
+
+    def _submit(self, body: bytes) -> Outgoing:
+        if self.unreachable and not self.ready:
+            self._m_failed.inc(reason="unreachable")
+            raise PublishError("no RabbitMQ node is reachable (%s)" % self.last_error)
+        message = Outgoing(body, uuid.uuid4().hex, self._loop.create_future(), time.monotonic())
+        self._outbox.append(message)
+        self._schedule_flush()
+        return message
+
+    def _state(self) -> str:
+        if self.ready:
+            return "connected to %s" % self.node
+        return "reconnecting; last error: %s" % (self.last_error or "none")
+
+    # --- connection hooks ----------------------------------------------------------------------
+    def setup(self, channel):
+        channel.add_on_return_callback(self._on_return)
+        channel.confirm_delivery(ack_nack_callback=self._on_confirm,
+                                 callback=lambda _frame: self._declare(channel))
+
+    def _declare(self, channel):
+        channel.queue_declare(self.settings.queue, durable=True,
+                              arguments=queue_arguments(self.settings),
+                              callback=lambda _frame: self.set_ready())
+
+    def on_ready(self):
+        self._next_tag = 1
+        self._flush()
+
+    def on_connection_lost(self):
+        # Whatever was not confirmed goes back, in order, ahead of what was never sent.
+        unconfirmed = [self._pending[t] for t in self._order if t in self._pending]
+        self._pending.clear()
+        self._order.clear()
+        self._returned.clear()
+        again = [m for m in unconfirmed if not m.future.done()]
+        for message in reversed(again):
+            message.attempts += 1
+            self._outbox.appendleft(message)
+        if again:
+            self._m_republished.inc(len(again))
+            log.warning("%d unconfirmed message(s) will be published again", len(again))
+
+    def on_unreachable(self):
+        error = PublishError("no RabbitMQ node is reachable (%s)" % self.last_error)
+        while self._outbox:
+            message = self._outbox.popleft()
+            if not message.future.done():
+                self._m_failed.inc(reason="unreachable")
+                message.future.set_exception(error)
+
+    # --- publishing and confirms -----------------------------------------------------------------
+    def _schedule_flush(self):
+        if not self._flush_scheduled and self.ready:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self):
+        self._flush_scheduled = False
+        channel = self.channel
+        if not self.ready or channel is None:
+            return
+        queue = self.settings.queue
+        while self._outbox:
+            message = self._outbox.popleft()
+            if message.future.done():  # timed out while waiting
+                continue
+            tag = self._next_tag
+            self._next_tag += 1
+            self._pending[tag] = message
+            self._order.append(tag)
+            channel.basic_publish(
+                "", queue, message.body,
+                pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent,
+                                     message_id=message.message_id,
+                                     content_type="text/plain", timestamp=int(time.time())),
+                mandatory=True)
+            self._m_published.inc()
+
+    def _on_return(self, _channel, _method, properties, _body):
+        self._returned.add(properties.message_id)
+
+    def _on_confirm(self, frame):
+        method = frame.method
+        ack = isinstance(method, Basic.Ack)
+        if method.multiple:
+            while self._order and self._order[0] <= method.delivery_tag:
+                message = self._pending.pop(self._order.popleft(), None)
+                if message is not None:
+                    self._settle(message, ack)
+        else:
+            message = self._pending.pop(method.delivery_tag, None)
+            if message is not None:
+                self._settle(message, ack)
+            while self._order and self._order[0] not in self._pending:
+                self._order.popleft()
+
+    def _settle(self, message: Outgoing, ack: bool):
+        if message.future.done():
+            return
+        if not ack:
+            self._m_failed.inc(reason="nack")
+            message.future.set_exception(PublishError("RabbitMQ refused the message (nack)"))
+        elif message.message_id in self._returned:
+            self._returned.discard(message.message_id)
+            self._m_failed.inc(reason="unroutable")
+            message.future.set_exception(PublishError(
+                "the message could not be routed to queue %r" % self.settings.queue))
+        else:
+            self._m_confirmed.inc()
+            self._m_latency.observe(time.monotonic() - message.submitted)
+            message.future.set_result(message.message_id)
+
+
+def parse_batch(request: Request) -> list[bytes]:
+    """A JSON list of strings, or one message per non-empty line."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" or request.body.lstrip()[:1] == b"[":
+        try:
+            items = json.loads(request.body)
+        except ValueError as e:
+            raise HTTPError(400, "the body is not valid JSON: %s" % e) from None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise HTTPError(400, "a JSON body must be a list of strings")
+        messages = [i.encode() for i in items]
+    else:
+        messages = [line for line in request.body.splitlines() if line.strip()]
+    if not messages:
+        raise HTTPError(400, "the body holds no message: send a JSON list of strings or one "
+                             "message per line")
+    return messages
+
+
+class PublisherApp:
+    """The HTTP front of a ConfirmingPublisher."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.registry = Registry()
+        self.publisher = ConfirmingPublisher(settings, self.registry)
+        self.server = Server(self.handle, self._max_body)
+        self._m_requests = self.registry.counter("warren_http_requests_total",
+                                                 "HTTP requests, by route and status",
+                                                 ["route", "code"])
+        self._m_in_flight = self.registry.gauge("warren_messages_in_flight",
+                                                "Messages submitted but not yet confirmed")
+        self.port = None
+
+    async def start(self, host=None, port=None):
+        self.publisher.start()
+        self.port = await self.server.start(host or self.settings.http_host,
+                                            self.settings.http_port if port is None else port)
+        log.info("listening on port %d", self.port)
+
+    async def stop(self):
+        await self.server.close()
+        deadline = time.monotonic() + self.settings.publish_timeout
+        while self.publisher.in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await self.publisher.stop()
+
+    def _max_body(self, request: Request) -> int:
+        return self.settings.max_batch_bytes if request.path == "/publish" else 0
+
+    async def handle(self, request: Request) -> Response:
+        route, response = await self._route(request)
+        self._m_requests.inc(route=route, code=response.status)
+        return response
+
+    async def _route(self, request: Request):
+        path = request.path
+        if path.startswith(PUBLISH_PREFIX) or path == "/publish":
+            route = "/publish/:message" if path.startswith(PUBLISH_PREFIX) else "/publish"
+            if request.method != "POST":
+                return route, Response.error(405, "use POST")
+            try:
+                return route, await (self._publish_one(path[len(PUBLISH_PREFIX):])
+                                     if route != "/publish" else self._publish_batch(request))
+            except HTTPError as e:
+                return route, Response.error(e.status, e.reason)
+        if request.method != "GET":
+            return path, Response.error(405, "use GET")
+        if path == "/healthz":
+            return path, Response.json(200, {"status": "ok"})
+        if path == "/readyz":
+            if self.publisher.ready:
+                return path, Response.json(200, {"status": "ready", "node": self.publisher.node})
+            return path, Response.error(503, self.publisher._state())
+        if path == "/metrics":
+            self._m_in_flight.set(self.publisher.in_flight)
+            return path, Response.text(200, self.registry.render(),
+                                       "text/plain; version=0.0.4; charset=utf-8")
+        return "other", Response.error(404, "no such endpoint: POST /publish/<message>, "
+                                            "POST /publish, GET /healthz, /readyz, /metrics")
+
+    async def _publish_one(self, message: str) -> Response:
+        if not message:
+            raise HTTPError(400, "empty message: POST /publish/<message>")
+        body = message.encode()
+        if len(body) > self.settings.max_message_bytes:
+            raise HTTPError(413, "message of %d bytes is larger than the limit of %d bytes"
+                            % (len(body), self.settings.max_message_bytes))
+        try:
+            message_id = await self.publisher.publish(body)
+        except PublishError as e:
+            return Response.error(503, e.reason)
+        return Response.json(200, {"message_id": message_id, "confirmed": True})
+
+    async def _publish_batch(self, request: Request) -> Response:
+        messages = parse_batch(request)
+        if len(messages) > self.settings.max_batch_messages:
+            raise HTTPError(413, "%d messages is more than the limit of %d per request"
+                            % (len(messages), self.settings.max_batch_messages))
+        too_big = [i for i, m in enumerate(messages) if len(m) > self.settings.max_message_bytes]
+        if too_big:
+            raise HTTPError(413, "message #%d is larger than the limit of %d bytes"
+                            % (too_big[0], self.settings.max_message_bytes))
+        try:
+            ids = await self.publisher.publish_many(messages)
+        except PublishError as e:
+            return Response.error(503, e.reason)
+        return Response.json(200, {"confirmed": len(ids), "message_ids": ids})
+
+
+async def serve(settings: Settings):
+    app = PublisherApp(settings)
+    await app.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("stopping: finishing messages in flight")
+    await app.stop()
+    log.info("stopped")
+
+
+def main():
+    try:
+        settings = Settings.from_env()
+    except ConfigError as e:
+        print("warren-publisher: %s" % e, file=sys.stderr)
+        sys.exit(2)
+    logs.configure(settings.log_format, settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()
