@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 PURGE ?= 0
 
-.PHONY: bootstrap up down test lint unit molecule bench-deploy
+.PHONY: bootstrap up down test lint unit molecule bench-deploy bench-apps
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -37,3 +37,7 @@ molecule:
 ## bench-deploy: wall time of a cold site.yml and of an idempotent re-run
 bench-deploy: bootstrap
 	python tests/bench/bench_deploy.py
+
+## bench-apps: publisher throughput and latency against a baseline (needs make up)
+bench-apps: bootstrap
+	python tests/bench/bench_apps.py
