@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 PURGE ?= 0
 
-.PHONY: bootstrap up down test lint unit molecule bench-deploy bench-apps
+.PHONY: bootstrap up down test lint unit molecule chaos bench-deploy bench-apps
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -33,6 +33,10 @@ unit:
 
 molecule:
 	molecule test --all
+
+## chaos: faults injected while the apps run; no confirmed message may be lost
+chaos: bootstrap
+	molecule test -s failover
 
 ## bench-deploy: wall time of a cold site.yml and of an idempotent re-run
 bench-deploy: bootstrap

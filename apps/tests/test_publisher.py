@@ -40,9 +40,22 @@ async def test_multiple_acks_settle_every_earlier_message(publisher):
     assert publisher.in_flight == 0 and not publisher._order
 
 
-async def test_a_nack_fails_the_message(publisher):
+async def test_a_nacked_message_is_published_again_while_time_is_left(publisher):
+    channel = FakeChannel()
+    connect(publisher, channel)
+    task = asyncio.create_task(publisher.publish(b"x", timeout=5))
+    await settle()
+    publisher._on_confirm(nack(1))
+    await asyncio.sleep(0.3)
+    assert [p[1] for p in channel.published] == [b"x", b"x"] and not task.done()
+    publisher._on_confirm(ack(2))
+    assert await task == channel.published[0][2]
+    assert publisher._m_republished.value(cause="nack") == 1
+
+
+async def test_a_nack_without_time_left_fails_the_message(publisher):
     connect(publisher, FakeChannel())
-    task = asyncio.create_task(publisher.publish(b"x"))
+    task = asyncio.create_task(publisher.publish(b"x", timeout=0.1))
     await settle()
     publisher._on_confirm(nack(1))
     with pytest.raises(PublishError, match="nack"):
@@ -81,7 +94,7 @@ async def test_unconfirmed_messages_are_republished_first_after_failover(publish
     assert [p[2] for p in second.published[:2]] == [p[2] for p in first.published[1:]]
     publisher._on_confirm(ack(3, multiple=True))
     await asyncio.gather(*tasks, late)
-    assert publisher._m_republished.value() == 2
+    assert publisher._m_republished.value(cause="failover") == 2
 
 
 async def test_no_reachable_node_answers_at_once(publisher):

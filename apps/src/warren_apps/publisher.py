@@ -32,6 +32,10 @@ from .metrics import Registry
 log = logging.getLogger("warren.publisher")
 
 PUBLISH_PREFIX = "/publish/"
+# A nacked message is published again after this pause, while its request has time left:
+# a nack means the broker could not take the message then (e.g. a queue that is electing a
+# new leader), not that it never will.
+NACK_RETRY_DELAY = 0.2
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
@@ -49,6 +53,7 @@ class Outgoing:
     message_id: str
     future: asyncio.Future
     submitted: float
+    deadline: float
     attempts: int = 0
 
 
@@ -76,7 +81,7 @@ class ConfirmingPublisher(ReconnectingClient):
         self._m_failed = registry.counter("warren_messages_failed_total",
                                           "Messages not confirmed, by reason", ["reason"])
         self._m_republished = registry.counter("warren_messages_republished_total",
-                                               "Messages published again after a node failed")
+                                               "Messages published again, by cause", ["cause"])
         self._m_latency = registry.histogram("warren_publish_confirm_seconds",
                                              "Time from submission to confirmation", LATENCY_BUCKETS)
 
@@ -89,9 +94,10 @@ class ConfirmingPublisher(ReconnectingClient):
         return (await self.publish_many([body], timeout))[0]
 
     async def publish_many(self, bodies, timeout: float | None = None) -> list[str]:
-        messages = [self._submit(body) for body in bodies]
-        futures = [m.future for m in messages]
         timeout = self.settings.publish_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        messages = [self._submit(body, deadline) for body in bodies]
+        futures = [m.future for m in messages]
         try:
             await asyncio.wait_for(asyncio.gather(*futures), timeout)
         except asyncio.TimeoutError:
@@ -102,14 +108,18 @@ class ConfirmingPublisher(ReconnectingClient):
                 len(futures) - confirmed, len(futures), timeout, self._state())) from None
         return [m.message_id for m in messages]
 
-    def _submit(self, body: bytes) -> Outgoing:
+    def _submit(self, body: bytes, deadline: float) -> Outgoing:
         if self.unreachable and not self.ready:
             self._m_failed.inc(reason="unreachable")
             raise PublishError("no RabbitMQ node is reachable (%s)" % self.last_error)
-        message = Outgoing(body, uuid.uuid4().hex, self._loop.create_future(), time.monotonic())
+        message = Outgoing(body, uuid.uuid4().hex, self._loop.create_future(), time.monotonic(),
+                           deadline)
+        self._enqueue(message)
+        return message
+
+    def _enqueue(self, message: Outgoing):
         self._outbox.append(message)
         self._schedule_flush()
-        return message
 
     def _state(self) -> str:
         if self.ready:
@@ -142,7 +152,7 @@ class ConfirmingPublisher(ReconnectingClient):
             message.attempts += 1
             self._outbox.appendleft(message)
         if again:
-            self._m_republished.inc(len(again))
+            self._m_republished.inc(len(again), cause="failover")
             log.warning("%d unconfirmed message(s) will be published again", len(again))
 
     def on_unreachable(self):
@@ -203,6 +213,11 @@ class ConfirmingPublisher(ReconnectingClient):
         if message.future.done():
             return
         if not ack:
+            if time.monotonic() + NACK_RETRY_DELAY < message.deadline:
+                message.attempts += 1
+                self._m_republished.inc(cause="nack")
+                self._loop.call_later(NACK_RETRY_DELAY, self._enqueue, message)
+                return
             self._m_failed.inc(reason="nack")
             message.future.set_exception(PublishError("RabbitMQ refused the message (nack)"))
         elif message.message_id in self._returned:

@@ -1,0 +1,22 @@
+import os
+from pathlib import Path
+
+import pytest
+from chaos import table, write_json
+from testkit import PROJECT_DIR
+
+REPORTS = []
+
+
+@pytest.fixture
+def chaos_reports():
+    return REPORTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORTS:
+        path = Path(os.environ.get("WARREN_CHAOS_REPORT", PROJECT_DIR / "build" / "chaos.json"))
+        write_json(REPORTS, path)
+        terminalreporter.section("what survives what")
+        terminalreporter.write_line(table(REPORTS))
+        terminalreporter.write_line(f"figures written to {path}")
