@@ -28,6 +28,18 @@ options:
     type: list
     elements: str
     default: []
+  policies:
+    description: Policies, each with the options of M(warren.rabbitmq.rabbitmq_policy)
+      (C(name), C(pattern), C(definition), C(priority), C(apply_to), C(vhost)).
+    type: list
+    elements: dict
+    default: []
+  stable:
+    description:
+      - Salt each password hash from the user's name and password, so the same users give
+        the same definitions on every run. Otherwise salts are random.
+    type: bool
+    default: false
 author:
   - warren maintainers
 """
@@ -42,17 +54,19 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: A dictionary with C(vhosts), C(users) and C(permissions).
+  description: A dictionary with C(vhosts), C(users), C(permissions) and C(policies).
   type: dict
 """
 
 
-def rabbitmq_definitions(users, vhosts=()):
-    definitions = {"vhosts": [{"name": v} for v in vhosts], "users": [], "permissions": []}
+def rabbitmq_definitions(users, vhosts=(), policies=(), stable=False):
+    definitions = {"vhosts": [{"name": v} for v in vhosts], "users": [], "permissions": [],
+                   "policies": [_policy(p) for p in policies if p.get("state", "present") == "present"]}
     for user in users:
+        salt_from = (user["name"] + "\0" + user["password"]) if stable else None
         definitions["users"].append({
             "name": user["name"],
-            "password_hash": rabbitmq_password_hash(user["password"]),
+            "password_hash": rabbitmq_password_hash(user["password"], salt_from=salt_from),
             "hashing_algorithm": "rabbit_password_hashing_sha256",
             "tags": list(user.get("tags") or []),
         })
@@ -63,6 +77,12 @@ def rabbitmq_definitions(users, vhosts=()):
                 "read": grant.get("read", "^$"),
             })
     return definitions
+
+
+def _policy(policy):
+    return {"vhost": policy.get("vhost", "/"), "name": policy["name"], "pattern": policy["pattern"],
+            "apply-to": policy.get("apply_to", "all"), "priority": int(policy.get("priority", 0)),
+            "definition": policy["definition"]}
 
 
 class FilterModule:

@@ -25,6 +25,12 @@ options:
     type: str
     choices: [sha256, sha512]
     default: sha256
+  salt_from:
+    description:
+      - Derive the salt from this text instead of drawing it at random, so the same inputs
+        give the same hash (for files that must not change on every run, such as a
+        Kubernetes Secret). Give something unique per user, e.g. its name and password.
+    type: str
 author:
   - warren maintainers
 """
@@ -49,8 +55,11 @@ _value:
 _ALGORITHMS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 
 
-def rabbitmq_password_hash(password, algorithm="sha256"):
-    salt = os.urandom(4)
+def rabbitmq_password_hash(password, algorithm="sha256", salt_from=None):
+    if salt_from is None:
+        salt = os.urandom(4)
+    else:
+        salt = hashlib.sha256(str(salt_from).encode("utf-8")).digest()[:4]
     digest = _ALGORITHMS[algorithm](salt + str(password).encode("utf-8")).digest()
     return base64.b64encode(salt + digest).decode("ascii")
 
