@@ -108,6 +108,7 @@ def test_users_and_policies_come_from_definitions_imported_at_boot(rendered):
 def test_apps_know_every_node_and_take_credentials_from_the_secret(rendered):
     for name in ("publisher", "consumer"):
         container = doc(rendered, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+        assert container["image"].startswith(f"warren/{name}:") and len(container["image"]) > 20
         env = {e["name"]: e for e in container["env"]}
         assert env["RABBIT_HOSTS"]["value"].count("rabbitmq-nodes.warren.svc.cluster.local") == 3
         assert env["RABBIT_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "rabbitmq-secrets"
