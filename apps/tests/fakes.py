@@ -5,7 +5,6 @@ import asyncio
 from pika import frame
 from pika.spec import Basic
 
-from warren_apps.config import Settings
 
 
 class FakeChannel:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_load import run_load  # noqa: E402
-from testkit import admin_credentials, api, run, wait_until  # noqa: E402
+from testkit import admin_credentials, amqp_parameters, api, run, wait_until  # noqa: E402
 
 # The tutorial's Go publisher on this machine's 3-node 3.10 cluster (measured, see the issue).
 TUTORIAL = {1: 180, 8: 318}
@@ -61,9 +61,7 @@ def purge(name):
 
 def baseline(clients: int, seconds: float) -> float:
     """One connection per message, no confirm: the tutorial's publisher, in Python."""
-    user, password = admin_credentials()
-    params = pika.ConnectionParameters("127.0.0.1", 5672, credentials=pika.PlainCredentials(
-        user, password))
+    params = amqp_parameters("rabbit-1")
     count = [0]
     deadline = time.monotonic() + seconds
 
@@ -89,9 +87,7 @@ def baseline(clients: int, seconds: float) -> float:
 def ceiling(queue: str, queue_type: str, clients: int, seconds: float) -> float:
     """What the broker itself allows when each client waits for the confirm of each persistent
     message before the next, as an HTTP request must: pika straight to a node, no HTTP."""
-    user, password = admin_credentials()
-    params = pika.ConnectionParameters("127.0.0.1", 5672, credentials=pika.PlainCredentials(
-        user, password))
+    params = amqp_parameters("rabbit-1")
     count = [0]
     deadline = time.monotonic() + seconds
 

@@ -131,3 +131,19 @@ def cluster_info(node: str = "rabbit-1", gather=()) -> dict:
     client = RabbitMQClient(login_host="127.0.0.1", login_port=management_port(node),
                             login_user=user, login_password=password)
     return read_cluster(client, gather=gather)
+
+
+def amqp_parameters(node: str = "rabbit-1", credentials: tuple[str, str] | None = None):
+    """pika connection parameters for ``node``'s published AMQP port (the administrator by default)."""
+    import pika
+
+    user, password = credentials or admin_credentials()
+    return pika.ConnectionParameters(host="127.0.0.1", port=amqp_port(node),
+                                     credentials=pika.PlainCredentials(user, password),
+                                     connection_attempts=3, retry_delay=1)
+
+
+def amqp_connection(node: str = "rabbit-1"):
+    import pika
+
+    return pika.BlockingConnection(amqp_parameters(node))

@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import signal
-import sys
 import time
 from dataclasses import dataclass
 
-from . import logs
+from . import service
 from .amqp import ReconnectingClient, queue_arguments
-from .config import ConfigError, Settings
+from .config import Settings
 from .http import Request, Response, Server
 from .metrics import Registry
 
@@ -182,27 +180,8 @@ class ConsumerApp:
         return Response.error(404, "no such endpoint: GET /healthz, /readyz, /metrics")
 
 
-async def serve(settings: Settings):
-    app = ConsumerApp(settings)
-    await app.start()
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    await stopping.wait()
-    log.info("stopping: finishing the messages in hand")
-    await app.stop()
-    log.info("stopped")
-
-
 def main():
-    try:
-        settings = Settings.from_env()
-    except ConfigError as e:
-        print("warren-consumer: %s" % e, file=sys.stderr)
-        sys.exit(2)
-    logs.configure(settings.log_format, settings.log_level)
-    asyncio.run(serve(settings))
+    service.run(ConsumerApp, "warren-consumer")
 
 
 if __name__ == "__main__":

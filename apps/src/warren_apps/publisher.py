@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
-import sys
 import time
 import uuid
 from collections import deque
@@ -23,9 +21,9 @@ from dataclasses import dataclass
 import pika
 from pika.spec import Basic
 
-from . import logs
+from . import service
 from .amqp import ReconnectingClient, queue_arguments
-from .config import ConfigError, Settings
+from .config import Settings
 from .http import HTTPError, Request, Response, Server
 from .metrics import Registry
 
@@ -341,27 +339,8 @@ class PublisherApp:
         return Response.json(200, {"confirmed": len(ids), "message_ids": ids})
 
 
-async def serve(settings: Settings):
-    app = PublisherApp(settings)
-    await app.start()
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    await stopping.wait()
-    log.info("stopping: finishing messages in flight")
-    await app.stop()
-    log.info("stopped")
-
-
 def main():
-    try:
-        settings = Settings.from_env()
-    except ConfigError as e:
-        print("warren-publisher: %s" % e, file=sys.stderr)
-        sys.exit(2)
-    logs.configure(settings.log_format, settings.log_level)
-    asyncio.run(serve(settings))
+    service.run(PublisherApp, "warren-publisher")
 
 
 if __name__ == "__main__":

@@ -5,20 +5,12 @@ import uuid
 
 import pika
 import pytest
-from testkit import (NODES, admin_credentials, amqp_port, api, docker_exec, nodename,
-                     rabbitmqctl_json, run, wait_until)
+from testkit import (NODES, amqp_connection, api, docker_exec, nodename, rabbitmqctl_json, run,
+                     wait_until)
 
 testinfra_hosts = [f"docker://{node}" for node in NODES]
 
 EXPECTED_NODES = sorted(nodename(n) for n in NODES)
-
-
-def connect(node):
-    user, password = admin_credentials()
-    return pika.BlockingConnection(pika.ConnectionParameters(
-        host="127.0.0.1", port=amqp_port(node),
-        credentials=pika.PlainCredentials(user, password),
-        connection_attempts=3, retry_delay=1))
 
 
 @pytest.fixture
@@ -75,14 +67,14 @@ def test_guest_user_is_gone_and_app_users_have_least_privilege():
 
 def test_message_published_on_rabbit_1_is_consumed_through_rabbit_3(queue_name):
     body = f"hello {uuid.uuid4()}".encode()
-    with connect("rabbit-1") as publisher:
+    with amqp_connection("rabbit-1") as publisher:
         channel = publisher.channel()
         channel.confirm_delivery()
         channel.queue_declare(queue_name, durable=True)
         channel.basic_publish("", queue_name, body,
                               pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent),
                               mandatory=True)
-    with connect("rabbit-3") as consumer:
+    with amqp_connection("rabbit-3") as consumer:
         channel = consumer.channel()
         method, _, received = channel.basic_get(queue_name, auto_ack=True)
     assert method is not None, "no message reached rabbit-3"
@@ -91,7 +83,7 @@ def test_message_published_on_rabbit_1_is_consumed_through_rabbit_3(queue_name):
 
 def test_persistent_messages_survive_a_restart_of_their_node(queue_name):
     bodies = [f"persistent {i}".encode() for i in range(50)]
-    with connect("rabbit-2") as publisher:
+    with amqp_connection("rabbit-2") as publisher:
         channel = publisher.channel()
         channel.confirm_delivery()
         channel.queue_declare(queue_name, durable=True)
@@ -109,7 +101,7 @@ def test_persistent_messages_survive_a_restart_of_their_node(queue_name):
     wait_until(lambda: api(f"queues/%2F/{queue_name}")[1].get("state") == "running",
                timeout=120, what=f"queue {queue_name} running again")
     other = next(n for n in NODES if n != host_node)
-    with connect(other) as consumer:
+    with amqp_connection(other) as consumer:
         channel = consumer.channel()
         received = []
         for _ in bodies:

@@ -6,8 +6,8 @@ import uuid
 
 import pika
 import pytest
-from testkit import (NODES, admin_credentials, amqp_port, ansible_playbook, api, cluster_info,
-                     docker_exec, nodename, recap_changed, wait_until)
+from testkit import (NODES, amqp_connection, ansible_playbook, api, cluster_info, docker_exec,
+                     nodename, recap_changed, wait_until)
 
 ALL_NODES = sorted(nodename(n) for n in NODES)
 
@@ -49,10 +49,7 @@ def queue_name():
 
 
 def test_new_queue_has_synchronised_mirrors_on_all_nodes(queue_name):
-    user, password = admin_credentials()
-    params = pika.ConnectionParameters(host="127.0.0.1", port=amqp_port("rabbit-1"),
-                                       credentials=pika.PlainCredentials(user, password))
-    with pika.BlockingConnection(params) as connection:
+    with amqp_connection("rabbit-1") as connection:
         channel = connection.channel()
         channel.confirm_delivery()
         channel.queue_declare(queue_name, durable=True)

@@ -2,9 +2,7 @@
 
 import uuid
 
-import pika
-from testkit import (NODES, admin_credentials, amqp_port, ansible_playbook, api, cluster_info,
-                     nodename)
+from testkit import NODES, amqp_connection, ansible_playbook, api, cluster_info, nodename
 
 
 def test_cluster_runs_rabbitmq_4():
@@ -34,11 +32,8 @@ def test_site_applies_the_quorum_policy():
 
 def test_queue_declared_by_a_client_is_a_quorum_queue_with_members_on_every_node():
     name = f"test-{uuid.uuid4().hex[:12]}"
-    user, password = admin_credentials()
-    params = pika.ConnectionParameters(host="127.0.0.1", port=amqp_port("rabbit-2"),
-                                       credentials=pika.PlainCredentials(user, password))
     try:
-        with pika.BlockingConnection(params) as connection:
+        with amqp_connection("rabbit-2") as connection:
             connection.channel().queue_declare(name, durable=True)
         queue = next(q for q in cluster_info(gather=["queues"])["queues"] if q["name"] == name)
         assert queue["type"] == "quorum"
