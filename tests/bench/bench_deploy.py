@@ -90,6 +90,9 @@ def main():
                         help="rounds of floor, cold run and re-run; medians are reported")
     options = parser.parse_args()
     inventory = ["-i", options.inventory]
+    # The floor is a bare cluster, so the comparison leaves the apps out; the whole site.yml
+    # (apps included) is measured once more at the end.
+    cluster_only = ["--limit", "all:!apps"]
 
     print("preparing: images present ...", flush=True)
     playbook(*inventory, "playbooks/images.yml")
@@ -97,8 +100,8 @@ def main():
     for n in range(1, options.rounds + 1):
         playbook(*inventory, "playbooks/destroy.yml", "-e", "purge=true")
         floor = baseline()
-        cold, _ = playbook(*inventory, "site.yml")
-        warm, recap = playbook(*inventory, "site.yml")
+        cold, _ = playbook(*inventory, "site.yml", *cluster_only)
+        warm, recap = playbook(*inventory, "site.yml", *cluster_only)
         changed = changed_total(recap.split("PLAY RECAP", 1)[-1])
         rows.append((floor, cold, warm, changed))
         print(f"round {n}: floor {floor:5.1f} s   cold site.yml {cold:5.1f} s ({cold / floor:.2f}x)"
@@ -108,9 +111,16 @@ def main():
     ratio = statistics.median(r[1] / r[0] for r in rows)
     print()
     print("floor = docker run x3 + await_online_nodes 3 + set_policy (same image and plugins)")
-    print(f"median floor {floor:5.1f} s | cold site.yml {cold:5.1f} s | re-run {warm:5.1f} s")
-    print(f"cold / floor = {ratio:.2f}  (target <= 1.50)")
-    print(f"re-run = {warm:.1f} s, changed={max(r[3] for r in rows)} at most  (target <= 10 s, changed=0)")
+    print("site.yml of the cluster (--limit 'all:!apps'):")
+    print(f"  median floor {floor:5.1f} s | cold site.yml {cold:5.1f} s | re-run {warm:5.1f} s")
+    print(f"  cold / floor = {ratio:.2f}  (target <= 1.50)")
+    print(f"  re-run = {warm:.1f} s, changed={max(r[3] for r in rows)} at most  (target <= 10 s, changed=0)")
+
+    with_apps_cold, _ = playbook(*inventory, "site.yml")
+    with_apps_warm, recap = playbook(*inventory, "site.yml")
+    print("site.yml with the apps (app host, publisher, consumer):")
+    print(f"  first run after the cluster {with_apps_cold:5.1f} s | re-run {with_apps_warm:5.1f} s"
+          f" changed={changed_total(recap.split('PLAY RECAP', 1)[-1])}")
 
 
 if __name__ == "__main__":
