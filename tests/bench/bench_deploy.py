@@ -24,6 +24,8 @@ from testkit import PROJECT_DIR, run  # noqa: E402
 IMAGE = "warren/rabbitmq:3.10"
 BENCH_NETWORK = "warren-bench"
 BENCH_NODES = ["bench-1", "bench-2", "bench-3"]
+# The value roles/rabbitmq_node sets by default (rabbitmq_node_discovery_retry_limit).
+DISCOVERY_RETRY_LIMIT = 2
 
 
 def playbook(*args: str) -> tuple[float, str]:
@@ -46,8 +48,11 @@ def remove_baseline():
     run("docker", "network", "rm", BENCH_NETWORK, check=False)
 
 
-def baseline() -> float:
-    """The hand-made floor: docker run x3 with classic_config, then set_policy."""
+def baseline(discovery_retry_limit: int | None = None) -> float:
+    """The hand-made floor: docker run x3 with classic_config, then set_policy.
+
+    With RabbitMQ's defaults, or with the discovery retry limit that site.yml sets, so the
+    figures show what that setting alone is worth."""
     remove_baseline()
     with tempfile.TemporaryDirectory() as tmp:
         conf = Path(tmp, "etc")
@@ -56,7 +61,9 @@ def baseline() -> float:
             "cluster_formation.peer_discovery_backend = classic_config\n"
             + "".join(f"cluster_formation.classic_config.nodes.{i} = rabbit@{n}\n"
                       for i, n in enumerate(BENCH_NODES, 1))
-            + "log.console = true\nlog.file = false\n")
+            + "log.console = true\nlog.file = false\n"
+            + (f"cluster_formation.discovery_retry_limit = {discovery_retry_limit}\n"
+               if discovery_retry_limit is not None else ""))
         (conf / "enabled_plugins").write_text(
             "[rabbitmq_management,rabbitmq_federation,rabbitmq_prometheus].\n")
         cookie = Path(tmp, "cookie")
@@ -100,21 +107,26 @@ def main():
     for n in range(1, options.rounds + 1):
         playbook(*inventory, "playbooks/destroy.yml", "-e", "purge=true")
         floor = baseline()
+        tuned = baseline(DISCOVERY_RETRY_LIMIT)
         cold, _ = playbook(*inventory, "site.yml", *cluster_only)
         warm, recap = playbook(*inventory, "site.yml", *cluster_only)
         changed = changed_total(recap.split("PLAY RECAP", 1)[-1])
-        rows.append((floor, cold, warm, changed))
-        print(f"round {n}: floor {floor:5.1f} s   cold site.yml {cold:5.1f} s ({cold / floor:.2f}x)"
-              f"   re-run {warm:5.1f} s changed={changed}", flush=True)
+        rows.append((floor, tuned, cold, warm, changed))
+        print(f"round {n}: floor {floor:5.1f} s   tuned floor {tuned:5.1f} s   cold site.yml {cold:5.1f} s"
+              f" ({cold / floor:.2f}x)   re-run {warm:5.1f} s changed={changed}", flush=True)
 
-    floor, cold, warm = (statistics.median(r[i] for r in rows) for i in range(3))
-    ratio = statistics.median(r[1] / r[0] for r in rows)
+    floor, tuned, cold, warm = (statistics.median(r[i] for r in rows) for i in range(4))
+    ratio = statistics.median(r[2] / r[0] for r in rows)
+    tuned_ratio = statistics.median(r[2] / r[1] for r in rows)
     print()
     print("floor = docker run x3 + await_online_nodes 3 + set_policy (same image and plugins)")
+    print(f"tuned floor = the same with cluster_formation.discovery_retry_limit = {DISCOVERY_RETRY_LIMIT},"
+          " as site.yml sets it")
     print("site.yml of the cluster (--limit 'all:!apps'):")
-    print(f"  median floor {floor:5.1f} s | cold site.yml {cold:5.1f} s | re-run {warm:5.1f} s")
-    print(f"  cold / floor = {ratio:.2f}  (target <= 1.50)")
-    print(f"  re-run = {warm:.1f} s, changed={max(r[3] for r in rows)} at most  (target <= 10 s, changed=0)")
+    print(f"  median floor {floor:5.1f} s | tuned floor {tuned:5.1f} s | cold site.yml {cold:5.1f} s"
+          f" | re-run {warm:5.1f} s")
+    print(f"  cold / floor = {ratio:.2f}  (target <= 1.50);  cold / tuned floor = {tuned_ratio:.2f}")
+    print(f"  re-run = {warm:.1f} s, changed={max(r[4] for r in rows)} at most  (target <= 10 s, changed=0)")
 
     with_apps_cold, _ = playbook(*inventory, "site.yml")
     with_apps_warm, recap = playbook(*inventory, "site.yml")
