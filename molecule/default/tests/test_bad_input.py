@@ -109,6 +109,28 @@ def test_a_missing_image_with_building_disabled(unchanged):
     failed_with(result, "warren/rabbitmq:missing is not on", "rabbitmq_image_source")
 
 
+def test_another_rabbitmq_series_on_running_nodes(unchanged):
+    result = ansible_playbook("site.yml", "-e", "rabbitmq_series=4.0")
+    failed_with(result, "rabbit-1 holds the data of RabbitMQ 3.10, and rabbitmq_series is 4.0",
+                "Set rabbitmq_series back to 3.10")
+
+
+@pytest.fixture
+def data_volume_of_another_series():
+    """The kept data volume of a removed 4.0 node named rabbit-4."""
+    run("docker", "volume", "create", "--label", "org.warren.rabbitmq-series=4.0", "rabbit-4-data")
+    yield
+    run("docker", "volume", "rm", "rabbit-4-data")
+
+
+def test_another_rabbitmq_series_on_kept_data(unchanged, inventory, data_volume_of_another_series):
+    edit_hosts(inventory, RABBIT_3, RABBIT_3 + "        rabbit-4:\n          rabbitmq_port_offset: 3\n")
+    result = ansible_playbook("-i", str(inventory), "site.yml",
+                              "-e", "rabbitmq_node_allow_unsafe_cluster_size=true")
+    failed_with(result, "rabbit-4 holds the data of RabbitMQ 4.0, and rabbitmq_series is 3.10")
+    assert run("docker", "inspect", "rabbit-4", check=False).returncode != 0
+
+
 def test_a_node_whose_cookie_differs_is_explained_not_waited_for(unchanged_after_repair):
     cookie = "/etc/warren/rabbit-3/erlang.cookie"
     original = open(cookie).read()
