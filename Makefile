@@ -31,12 +31,17 @@ lint:
 unit:
 	pytest -q
 
+# The output is kept in build/; on failure its failing parts are repeated at the end.
 molecule:
-	molecule test --all
+	@mkdir -p build
+	molecule test --all 2>&1 | tee build/molecule.log; status=$${PIPESTATUS[0]}; \
+	  if [ $$status -ne 0 ]; then scripts/failure-digest.sh build/molecule.log; fi; exit $$status
 
 ## chaos: faults injected while the apps run; no confirmed message may be lost
 chaos: bootstrap
-	molecule test -s failover
+	@mkdir -p build
+	molecule test -s failover 2>&1 | tee build/chaos.log; status=$${PIPESTATUS[0]}; \
+	  if [ $$status -ne 0 ]; then scripts/failure-digest.sh build/chaos.log; fi; exit $$status
 
 ## bench-deploy: wall time of a cold site.yml and of an idempotent re-run
 bench-deploy: bootstrap
