@@ -4,20 +4,12 @@ import json
 import uuid
 
 import pika
-import pytest
 from testkit import (NODES, amqp_connection, api, docker_exec, nodename, rabbitmqctl_json, run,
                      wait_until)
 
 testinfra_hosts = [f"docker://{node}" for node in NODES]
 
 EXPECTED_NODES = sorted(nodename(n) for n in NODES)
-
-
-@pytest.fixture
-def queue_name():
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    yield name
-    api(f"queues/%2F/{name}", method="DELETE")
 
 
 def test_node_sees_all_nodes_running(host):

@@ -2,11 +2,9 @@
 and the ad-hoc policy playbook is idempotent, honours check mode and shows a diff."""
 
 import json
-import uuid
 
 import pika
-import pytest
-from testkit import (NODES, amqp_connection, ansible_playbook, api, cluster_info, docker_exec,
+from testkit import (NODES, amqp_connection, ansible_playbook, cluster_info, docker_exec,
                      nodename, recap_changed, wait_until)
 
 ALL_NODES = sorted(nodename(n) for n in NODES)
@@ -39,13 +37,6 @@ def test_site_applies_the_ha_fed_policy():
     assert sorted(ha_fed["definition"]["ha-params"]) == ALL_NODES
     assert ha_fed["definition"]["ha-sync-mode"] == "automatic"
     assert ha_fed["definition"]["federation-upstream-set"] == "all"
-
-
-@pytest.fixture
-def queue_name():
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    yield name
-    api(f"queues/%2F/{name}", method="DELETE")
 
 
 def test_new_queue_has_synchronised_mirrors_on_all_nodes(queue_name):

@@ -1,7 +1,5 @@
 """RabbitMQ 4.0: classic mirroring is refused before anything changes; quorum queues instead."""
 
-import uuid
-
 from testkit import NODES, amqp_connection, ansible_playbook, api, cluster_info, nodename
 
 
@@ -30,13 +28,9 @@ def test_site_applies_the_quorum_policy():
     assert not [p for p in policies if "ha-mode" in p["definition"]]
 
 
-def test_queue_declared_by_a_client_is_a_quorum_queue_with_members_on_every_node():
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    try:
-        with amqp_connection("rabbit-2") as connection:
-            connection.channel().queue_declare(name, durable=True)
-        queue = next(q for q in cluster_info(gather=["queues"])["queues"] if q["name"] == name)
-        assert queue["type"] == "quorum"
-        assert queue["members"] == sorted(nodename(n) for n in NODES)
-    finally:
-        api(f"queues/%2F/{name}", method="DELETE")
+def test_queue_declared_by_a_client_is_a_quorum_queue_with_members_on_every_node(queue_name):
+    with amqp_connection("rabbit-2") as connection:
+        connection.channel().queue_declare(queue_name, durable=True)
+    queue = next(q for q in cluster_info(gather=["queues"])["queues"] if q["name"] == queue_name)
+    assert queue["type"] == "quorum"
+    assert queue["members"] == sorted(nodename(n) for n in NODES)
