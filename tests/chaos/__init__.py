@@ -201,19 +201,18 @@ class Faults:
         self.queue = queue
         self.hold = hold
 
-    def kill_leader(self):
+    def _on_leader_for_a_while(self, action: str, undo: str):
         node = leader_container(self.queue)
-        run("docker", "kill", node)
+        run("docker", action, node)
         time.sleep(self.hold)
-        run("docker", "start", node)
+        run("docker", undo, node)
         return node, ""
 
+    def kill_leader(self):
+        return self._on_leader_for_a_while("kill", "start")
+
     def pause(self):
-        node = leader_container(self.queue)
-        run("docker", "pause", node)
-        time.sleep(self.hold)
-        run("docker", "unpause", node)
-        return node, ""
+        return self._on_leader_for_a_while("pause", "unpause")
 
     def partition(self):
         # A node that is not the leader, so the majority keeps serving the queue.
