@@ -5,6 +5,8 @@ need it (rabbitmq_cluster_info, rabbitmq_policy)."""
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.warren.rabbitmq.plugins.module_utils.api import parse_version, path
 
 _NODE_COLUMNS = "name,running,partitions,mem_alarm,disk_free_alarm,enabled_plugins"
@@ -33,13 +35,25 @@ def _queue(raw):
     }
 
 
-def read_cluster(client, gather=(), vhost=None):
+def _read_nodes(client, plugins_wait):
+    """The nodes, polled for up to plugins_wait seconds until every running node reports its
+    plugins: a node that has just started reports none for a few seconds, before its
+    management agent sends its first statistics."""
+    deadline = time.monotonic() + plugins_wait
+    while True:
+        nodes = sorted((_node(n) for n in client.get("nodes?columns=" + _NODE_COLUMNS)),
+                       key=lambda n: n["name"])
+        silent = [n for n in nodes if n["running"] and not n["enabled_plugins"]]
+        if not silent or time.monotonic() >= deadline:
+            return nodes
+        time.sleep(1)
+
+
+def read_cluster(client, gather=(), vhost=None, plugins_wait=0):
     overview = client.get("overview?columns=rabbitmq_version,cluster_name,node")
-    nodes = sorted((_node(n) for n in client.get("nodes?columns=" + _NODE_COLUMNS)),
-                   key=lambda n: n["name"])
+    nodes = _read_nodes(client, plugins_wait)
     running = [n for n in nodes if n["running"]]
-    # A node that has just started reports no plugins for a few seconds, before its
-    # management agent sends its first statistics: it tells nothing yet.
+    # A node still silent after plugins_wait tells nothing about its plugins.
     reporting = [set(n["enabled_plugins"]) for n in running if n["enabled_plugins"]]
     plugins = sorted(set.intersection(*reporting) if reporting else set())
     info = {

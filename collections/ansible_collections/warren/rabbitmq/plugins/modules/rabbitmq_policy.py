@@ -21,6 +21,8 @@ description:
     O(apply_to) values the broker does not know yet are refused (C(classic_queues),
     C(quorum_queues) and C(streams) need 3.12); keys that need a plugin that is not enabled on
     every running node (C(federation-upstream-set) needs C(rabbitmq_federation)) are refused.
+    Nodes that have just started report their plugins only after a few seconds; the module
+    waits up to 30 seconds for them.
 options:
   name:
     description: Name of the policy.
@@ -133,6 +135,10 @@ from ansible_collections.warren.rabbitmq.plugins.module_utils.cluster import rea
 from ansible_collections.warren.rabbitmq.plugins.module_utils.policy import (
     PolicyError, check, comparable, normalize_definition)
 
+# Seconds to wait for nodes that have just started to report their plugins, so that a
+# policy applied right after a deployment is checked against them instead of refused.
+PLUGINS_WAIT = 30
+
 
 def _full(name, vhost, policy):
     return None if policy is None else dict(comparable(policy), name=name, vhost=vhost)
@@ -155,7 +161,7 @@ def run(module, client):
         after = None
     else:
         definition = normalize_definition(p["definition"])
-        cluster = read_cluster(client)
+        cluster = read_cluster(client, plugins_wait=PLUGINS_WAIT)
         result["version"] = cluster["version"]
         check(definition, p["apply_to"], tuple(cluster["version_info"]),
               [n["name"] for n in cluster["nodes"]], cluster["plugins"])

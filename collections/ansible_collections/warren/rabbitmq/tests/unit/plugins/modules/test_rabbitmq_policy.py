@@ -119,5 +119,43 @@ def test_a_node_that_has_not_reported_its_plugins_yet_does_not_block(broker, run
         return status, payload
 
     monkeypatch.setattr(broker, "route", route)
+    # As after the wait for nodes that have just started: the node still reports nothing.
+    monkeypatch.setattr(rabbitmq_policy, "PLUGINS_WAIT", 0)
     result, failed = run_module(rabbitmq_policy, HA_FED)
     assert not failed and result["changed"]
+
+
+def test_nodes_that_have_just_started_are_waited_for_until_they_report_plugins(
+        broker, run_module, monkeypatch):
+    from ansible_collections.warren.rabbitmq.plugins.module_utils import cluster
+    original = broker.route
+    silent_reads = []
+
+    def route(method, parts, body):
+        status, payload = original(method, parts, body)
+        if parts[0] == "nodes" and len(silent_reads) < 2:
+            silent_reads.append(parts)
+            for node in payload:
+                node["enabled_plugins"] = []
+        return status, payload
+
+    monkeypatch.setattr(broker, "route", route)
+    monkeypatch.setattr(cluster.time, "sleep", lambda seconds: None)
+    result, failed = run_module(rabbitmq_policy, HA_FED)
+    assert not failed and result["changed"] and len(silent_reads) == 2
+
+
+def test_a_plugin_still_unreported_after_the_wait_is_refused(broker, run_module, monkeypatch):
+    original = broker.route
+
+    def route(method, parts, body):
+        status, payload = original(method, parts, body)
+        if parts[0] == "nodes":
+            for node in payload:
+                node["enabled_plugins"] = []
+        return status, payload
+
+    monkeypatch.setattr(broker, "route", route)
+    monkeypatch.setattr(rabbitmq_policy, "PLUGINS_WAIT", 0)
+    result, failed = run_module(rabbitmq_policy, HA_FED)
+    assert failed and "rabbitmq_federation" in result["msg"] and broker.writes == []
