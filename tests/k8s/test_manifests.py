@@ -105,13 +105,22 @@ def test_users_and_policies_come_from_definitions_imported_at_boot(rendered):
             "definitions.json"} <= set(secret["data"])
 
 
-def test_apps_know_every_node_and_take_credentials_from_the_secret(rendered):
+def test_apps_know_every_node_and_read_their_password_from_a_mounted_secret(rendered):
     for name in ("publisher", "consumer"):
-        container = doc(rendered, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+        pod = doc(rendered, "Deployment", name)["spec"]["template"]["spec"]
+        container = pod["containers"][0]
         assert container["image"].startswith(f"warren/{name}:") and len(container["image"]) > 20
         env = {e["name"]: e for e in container["env"]}
         assert env["RABBIT_HOSTS"]["value"].count("rabbitmq-nodes.warren.svc.cluster.local") == 3
-        assert env["RABBIT_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "rabbitmq-secrets"
+        # Only a path in the environment, which kubectl describe shows; the password is a file.
+        assert "RABBIT_PASSWORD" not in env
+        mount = container["volumeMounts"][0]
+        assert env["RABBIT_PASSWORD_FILE"]["value"] == mount["mountPath"] + "/password"
+        assert mount["readOnly"] is True
+        volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+        assert volume["secret"]["secretName"] == "rabbitmq-secrets"
+        assert volume["secret"]["items"] == [{"key": f"{name}-password", "path": "password",
+                                              "mode": 0o400}]
     assert doc(rendered, "Service", "publisher")["spec"]["ports"][0]["port"] == 80
 
 
