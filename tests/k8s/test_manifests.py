@@ -1,6 +1,8 @@
 """The Kubernetes manifests of playbooks/k8s.yml: valid for two Kubernetes releases (strict
 schemas), and with the properties that matter. Rendered for real, no cluster needed."""
 
+import base64
+import json
 import stat
 from pathlib import Path
 
@@ -165,6 +167,13 @@ def test_storage_class_anti_affinity_and_4x_settings_follow_the_variables(tmp_pa
     assert rabbitmq_conf(documents)["default_queue_type"] == "quorum"
     drain = " ".join(spec["template"]["spec"]["containers"][0]["lifecycle"]["preStop"]["exec"]["command"])
     assert "await_online_synchronized_mirror" not in drain
+    # A message given up on after 20 deliveries is dead-lettered, not dropped.
+    definitions = json.loads(base64.b64decode(
+        doc(documents, "Secret", "rabbitmq-secrets")["data"]["definitions.json"]))
+    [policy] = definitions["policies"]
+    assert policy["definition"]["dead-letter-routing-key"] == "publisher.dead"
+    assert policy["definition"]["dead-letter-strategy"] == "at-least-once"
+    assert [q["name"] for q in definitions["queues"]] == ["publisher.dead"]
     for version in KUBERNETES_VERSIONS:
         for _, document in documents[2].values():
             kubernetes_validate.validate(document, version, strict=True)

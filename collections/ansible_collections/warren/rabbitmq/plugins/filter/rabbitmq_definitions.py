@@ -11,7 +11,8 @@ name: rabbitmq_definitions
 short_description: Turn users and virtual hosts into RabbitMQ definitions
 version_added: 0.1.0
 description:
-  - Builds the C(vhosts), C(users) and C(permissions) of a RabbitMQ definitions document, the
+  - Builds the C(vhosts), C(users), C(permissions), C(policies) and C(queues) of a RabbitMQ
+    definitions document, the
     format of C(rabbitmqctl import_definitions) and of definitions loaded at boot.
   - Passwords become salted hashes (see P(warren.rabbitmq.rabbitmq_password_hash#filter));
     the definitions never contain a password.
@@ -31,6 +32,12 @@ options:
   policies:
     description: Policies, each with the options of M(warren.rabbitmq.rabbitmq_policy)
       (C(name), C(pattern), C(definition), C(priority), C(apply_to), C(vhost)).
+    type: list
+    elements: dict
+    default: []
+  queues:
+    description: Durable queues, each with C(name), C(vhost) (default C(/)), C(type) (default
+      C(quorum)) and C(arguments).
     type: list
     elements: dict
     default: []
@@ -59,9 +66,10 @@ _value:
 """
 
 
-def rabbitmq_definitions(users, vhosts=(), policies=(), stable=False):
+def rabbitmq_definitions(users, vhosts=(), policies=(), queues=(), stable=False):
     definitions = {"vhosts": [{"name": v} for v in vhosts], "users": [], "permissions": [],
-                   "policies": [_policy(p) for p in policies if p.get("state", "present") == "present"]}
+                   "policies": [_policy(p) for p in policies if p.get("state", "present") == "present"],
+                   "queues": [_queue(q) for q in queues]}
     for user in users:
         salt_from = (user["name"] + "\0" + user["password"]) if stable else None
         definitions["users"].append({
@@ -83,6 +91,12 @@ def _policy(policy):
     return {"vhost": policy.get("vhost", "/"), "name": policy["name"], "pattern": policy["pattern"],
             "apply-to": policy.get("apply_to", "all"), "priority": int(policy.get("priority", 0)),
             "definition": policy["definition"]}
+
+
+def _queue(queue):
+    arguments = dict(queue.get("arguments") or {}, **{"x-queue-type": queue.get("type", "quorum")})
+    return {"vhost": queue.get("vhost", "/"), "name": queue["name"], "durable": True,
+            "auto_delete": False, "arguments": arguments}
 
 
 class FilterModule:

@@ -88,9 +88,30 @@ class FakeBroker:
                           "partitions": self.partitions.get(n, []), "mem_alarm": False,
                           "disk_free_alarm": False, "enabled_plugins": self.plugins}
                          for n in self.nodes]
+        if head == "queues" and len(parts) == 3:
+            return self._queue(method, parts[1], parts[2], body)
         if head == "queues":
             return 200, self.queues
         return 404, "no route %s %s" % (method, "/".join(parts))
+
+    def _queue(self, method, vhost, name, body):
+        found = next((q for q in self.queues if (q["vhost"], q["name"]) == (vhost, name)), None)
+        if method == "GET":
+            return (200, found) if found else (404, "Object Not Found")
+        if method == "PUT":
+            if found:
+                return 204, None
+            arguments = dict(body.get("arguments") or {})
+            self.queues.append({"vhost": vhost, "name": name, "durable": body.get("durable"),
+                                "arguments": arguments, "messages": 0,
+                                "type": arguments.get("x-queue-type", "classic")})
+            return 201, None
+        if method == "DELETE":
+            if not found:
+                return 404, "Object Not Found"
+            self.queues.remove(found)
+            return 204, None
+        return 405, "method"
 
     def _collection(self, store, name, method, body, make):
         if name is None:
