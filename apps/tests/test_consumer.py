@@ -1,4 +1,5 @@
 import asyncio
+import dataclasses
 from types import SimpleNamespace
 
 import pytest
@@ -27,12 +28,39 @@ async def test_messages_are_acknowledged_after_the_handler(settings):
 async def test_a_failing_handler_requeues_the_message(settings):
     def handler(_delivery):
         raise RuntimeError("boom")
-    consumer = QueueConsumer(settings, handler=handler)
+    consumer = QueueConsumer(dataclasses.replace(settings, retry_delay_initial=0), handler=handler)
     channel = FakeChannel()
     connect(consumer, channel)
     deliver(consumer, channel, 7)
     await asyncio.sleep(0.01)
     assert channel.nacked == [7] and channel.acked == []
+
+
+async def test_failures_in_a_row_requeue_after_a_growing_capped_pause(settings, monkeypatch):
+    pauses = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(seconds):
+        pauses.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr("warren_apps.consumer.asyncio.sleep", recording_sleep)
+    outcomes = iter([False, False, False, False, False, True, False])
+
+    def handler(_delivery):
+        if not next(outcomes):
+            raise RuntimeError("boom")
+
+    consumer = QueueConsumer(dataclasses.replace(settings, retry_delay_initial=0.1,
+                                                 retry_delay_max=1.0), handler=handler)
+    channel = FakeChannel()
+    connect(consumer, channel)
+    for tag in range(1, 8):
+        deliver(consumer, channel, tag)
+        for _ in range(5):
+            await real_sleep(0)
+    assert pauses == [0.1, 0.2, 0.4, 0.8, 1.0, 0.1]
+    assert channel.nacked == [1, 2, 3, 4, 5, 7] and channel.acked == [6]
 
 
 async def test_stop_finishes_the_messages_in_hand_before_closing(settings):

@@ -64,3 +64,37 @@ async def test_expect_100_continue_is_honoured(server):
 async def test_malformed_requests_get_a_clear_status(server, raw, status):
     [(got, _)] = await exchange(server, raw)
     assert got == status
+
+
+async def test_close_answers_requests_in_progress_and_ends_idle_connections():
+    release = asyncio.Event()
+
+    async def slow(request):
+        await release.wait()
+        return Response.json(200, {"ok": True})
+
+    server = Server(slow, lambda request: 0)
+    port = await server.start("127.0.0.1", 0)
+    busy = asyncio.create_task(exchange(port, b"POST /slow HTTP/1.1\r\n\r\n"))
+    idle_reader, idle_writer = await asyncio.open_connection("127.0.0.1", port)
+    await asyncio.sleep(0.05)
+    closing = asyncio.create_task(server.close(grace=5))
+    await asyncio.sleep(0.05)
+    assert await idle_reader.read() == b"", "an idle connection stays open during a close"
+    with pytest.raises(OSError):
+        await asyncio.open_connection("127.0.0.1", port)
+    release.set()
+    assert await busy == [(200, b'{"ok": true}\n')]
+    await closing
+    idle_writer.close()
+
+
+async def test_close_cuts_requests_that_outlast_the_grace_period():
+    server = Server(lambda request: asyncio.sleep(60), lambda request: 0)
+    port = await server.start("127.0.0.1", 0)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /forever HTTP/1.1\r\n\r\n")
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(server.close(grace=0.2), 2)
+    assert await reader.read() == b""
+    writer.close()

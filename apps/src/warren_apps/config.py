@@ -47,7 +47,11 @@ class Settings:
     max_batch_bytes: int = 16 * 1024 * 1024
     # Consumer
     prefetch: int = 50
-    drain_timeout: float = 30.0
+    drain_timeout: float = 15.0
+    # A message whose handler failed goes back to the queue after this pause, which doubles
+    # with each failure in a row up to the maximum: a poison message does not spin the CPU.
+    retry_delay_initial: float = 0.1
+    retry_delay_max: float = 5.0
     # Logs: "json" (one object per line) or "text".
     log_format: str = "json"
     log_level: str = "INFO"
@@ -84,7 +88,9 @@ class Settings:
             max_batch_messages=reader.integer("MAX_BATCH_MESSAGES", 10_000, low=1),
             max_batch_bytes=reader.integer("MAX_BATCH_BYTES", 16 * 1024 * 1024, low=1),
             prefetch=reader.integer("PREFETCH", 50, low=1, high=65535),
-            drain_timeout=reader.number("DRAIN_TIMEOUT", 30.0, low=0),
+            drain_timeout=reader.number("DRAIN_TIMEOUT", 15.0, low=0),
+            retry_delay_initial=reader.number("RETRY_DELAY_INITIAL", 0.1, low=0),
+            retry_delay_max=reader.number("RETRY_DELAY_MAX", 5.0, low=0),
             log_format=reader.choice("LOG_FORMAT", "json", ("json", "text")),
             log_level=reader.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         )

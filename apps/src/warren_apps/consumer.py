@@ -45,6 +45,7 @@ class QueueConsumer(ReconnectingClient):
         self.handler = handler
         self._consumer_tag = None
         self._in_hand: set[asyncio.Task] = set()
+        self._failures_in_a_row = 0
         self._m_received = registry.counter("warren_messages_received_total",
                                             "Messages delivered to the consumer")
         self._m_acked = registry.counter("warren_messages_acked_total",
@@ -112,11 +113,16 @@ class QueueConsumer(ReconnectingClient):
                 await result
         except Exception:  # noqa: BLE001 - a failing message must not stop the consumer
             self._m_failed.inc()
-            log.exception("processing failed; the message goes back to the queue",
-                          extra={"message_id": delivery.message_id})
+            self._failures_in_a_row += 1
+            delay = min(self.settings.retry_delay_initial * 2 ** (self._failures_in_a_row - 1),
+                        self.settings.retry_delay_max)
+            log.exception("processing failed; the message goes back to the queue in %.1f s",
+                          delay, extra={"message_id": delivery.message_id})
+            await asyncio.sleep(delay)
             if channel.is_open:
                 channel.basic_nack(tag, requeue=True)
             return
+        self._failures_in_a_row = 0
         self._m_seconds.observe(time.monotonic() - started)
         # On a channel that closed meanwhile the broker redelivers the message elsewhere.
         if channel.is_open:

@@ -63,16 +63,26 @@ class Server:
         self.max_body = max_body
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()
+        # Connections waiting for their next request, which a close may end at once.
+        self._idle: set[asyncio.Task] = set()
+        self._closing = False
 
     async def start(self, host: str, port: int) -> int:
         self._server = await asyncio.start_server(self._serve, host, port, limit=MAX_HEADER_LINE,
                                                   reuse_address=True)
         return self._server.sockets[0].getsockname()[1]
 
-    async def close(self):
-        """Stop accepting; let requests in progress finish; close idle connections."""
+    async def close(self, grace: float = 0.0):
+        """Stop accepting and close idle connections at once; give the requests in progress up
+        to ``grace`` seconds to be answered (each with Connection: close), then cut them."""
+        self._closing = True
         if self._server is not None:
             self._server.close()
+        for task in list(self._idle):
+            task.cancel()
+        busy = self._connections - self._idle
+        if busy and grace > 0:
+            await asyncio.wait(busy, timeout=grace)
         for task in list(self._connections):
             task.cancel()
         if self._connections:
@@ -82,12 +92,15 @@ class Server:
         task = asyncio.current_task()
         self._connections.add(task)
         try:
-            while True:
+            while not self._closing:
+                self._idle.add(task)
                 try:
                     request = await self._read_head(reader)
                 except HTTPError as e:
                     await self._write(writer, Response.error(e.status, e.reason), keep_alive=False)
                     return
+                finally:
+                    self._idle.discard(task)
                 if request is None:
                     return
                 keep_alive = _keep_alive(request)
@@ -104,13 +117,14 @@ class Server:
                 except Exception:  # noqa: BLE001 - one bad request must not stop the server
                     log.exception("request failed", extra={"path": request.path})
                     response = Response.error(500, "internal error; see the publisher's log")
-                await self._write(writer, response, keep_alive)
+                await self._write(writer, response, keep_alive and not self._closing)
                 if not keep_alive:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             self._connections.discard(task)
+            self._idle.discard(task)
             writer.close()
 
     async def _read_head(self, reader) -> Request | None:

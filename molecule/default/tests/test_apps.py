@@ -1,6 +1,7 @@
 """The publisher and the consumer as systemd-supervised containers on the app host."""
 
 import json
+import subprocess
 import threading
 import time
 import urllib.error
@@ -88,6 +89,39 @@ def test_the_publisher_keeps_answering_200_while_its_node_stops():
                                    str(len(NODES)), "--timeout", "5", check=False).returncode == 0,
                timeout=180, what=f"{node} back in the cluster")
     assert len(statuses) > 10 and set(statuses) == {200}, statuses
+
+
+def test_requests_in_flight_when_the_publisher_stops_are_answered(host):
+    """While RabbitMQ holds back confirms (a memory alarm blocks publishing), requests wait in
+    the publisher; systemctl stop then must still answer each one, never drop it."""
+    watermark = docker_exec("rabbit-1", "rabbitmqctl", "--quiet", "eval",
+                            "vm_memory_monitor:get_vm_memory_high_watermark().").stdout.strip()
+    outcomes = {}
+
+    def request(i):
+        try:
+            outcomes[i] = post("/publish/in-flight-%d" % i, timeout=60)[0]
+        except (OSError, ValueError) as e:  # an empty reply or a reset connection
+            outcomes[i] = repr(e)
+
+    workers = [threading.Thread(target=request, args=(i,)) for i in range(5)]
+    docker_exec("rabbit-1", "rabbitmqctl", "--quiet", "set_vm_memory_high_watermark", "0")
+    try:
+        for worker in workers:
+            worker.start()
+        time.sleep(1)
+        stopping = subprocess.Popen(["docker", "exec", "app-host-1", "systemctl", "stop",
+                                     "warren-publisher"])
+        time.sleep(2)
+        assert not outcomes, f"answered before the broker confirmed: {outcomes}"
+    finally:
+        docker_exec("rabbit-1", "rabbitmqctl", "--quiet", "set_vm_memory_high_watermark", watermark)
+    for worker in workers:
+        worker.join(60)
+    stopping.wait(90)
+    host.run_test("systemctl start warren-publisher")
+    wait_until(publisher_ready, timeout=60, what="the publisher ready again")
+    assert sorted(outcomes) == list(range(5)) and set(outcomes.values()) <= {200, 503}, outcomes
 
 
 def test_systemctl_stop_leaves_no_container_behind(host):
