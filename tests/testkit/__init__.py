@@ -25,6 +25,8 @@ SECRETS_DIR = Path(os.environ.get("WARREN_SECRETS_DIR",
 
 # inventories/local: rabbit-N publishes AMQP on 5671+N, management on 15671+N.
 NODES = ["rabbit-1", "rabbit-2", "rabbit-3"]
+# The deployed publisher, as published on this machine by app-host-1's unit.
+PUBLISHER_ADDRESS = ("127.0.0.1", 80)
 
 
 def amqp_port(node: str) -> int:
@@ -112,8 +114,10 @@ def ansible_playbook(*argv: str, check: bool = False, timeout: float = 600
     binary = Path(sys.executable).with_name("ansible-playbook")
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT_DIR / "ansible.cfg"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    # No terminal: a run that would prompt fails instead of waiting.
     return subprocess.run([str(binary), *argv], cwd=PROJECT_DIR, env=env, check=check,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
 
 
 def recap_changed(output: str) -> int:
@@ -122,15 +126,23 @@ def recap_changed(output: str) -> int:
     return sum(int(n) for n in re.findall(r"changed=(\d+)", recap))
 
 
-def cluster_info(node: str = "rabbit-1", gather=()) -> dict:
-    """The cluster's state as warren.rabbitmq.rabbitmq_cluster_info reads it."""
-    from ansible_collections.warren.rabbitmq.plugins.module_utils.api import RabbitMQClient
+def cluster_info(node: str | None = None, gather=()) -> dict:
+    """The cluster's state as warren.rabbitmq.rabbitmq_cluster_info reads it, from ``node`` or
+    else from the first node that answers."""
+    from ansible_collections.warren.rabbitmq.plugins.module_utils.api import (ApiError,
+                                                                             RabbitMQClient)
     from ansible_collections.warren.rabbitmq.plugins.module_utils.cluster import read_cluster
 
     user, password = admin_credentials()
-    client = RabbitMQClient(login_host="127.0.0.1", login_port=management_port(node),
-                            login_user=user, login_password=password)
-    return read_cluster(client, gather=gather)
+    candidates = [node] if node else NODES
+    for i, candidate in enumerate(candidates):
+        client = RabbitMQClient(login_host="127.0.0.1", login_port=management_port(candidate),
+                                login_user=user, login_password=password, timeout=5)
+        try:
+            return read_cluster(client, gather=gather)
+        except ApiError:
+            if i == len(candidates) - 1:
+                raise
 
 
 def amqp_parameters(node: str = "rabbit-1", credentials: tuple[str, str] | None = None):

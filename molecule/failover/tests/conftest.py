@@ -2,10 +2,20 @@ import os
 from pathlib import Path
 
 import pytest
-from chaos import table, write_json
+from chaos.deployments import deploy, undeploy
+from chaos.report import table, write_json
 from testkit import PROJECT_DIR
 
 REPORTS = []
+
+
+@pytest.fixture(scope="module", params=["classic", "quorum"])
+def deployment(request):
+    """(queue type, the apps' queue) of the deployed configuration, deployed by site.yml;
+    the default one is back afterwards."""
+    queue = deploy(request.param)
+    yield request.param, queue
+    undeploy(request.param)
 
 
 @pytest.fixture
