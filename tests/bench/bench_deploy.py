@@ -105,7 +105,8 @@ def main():
     playbook(*inventory, "playbooks/images.yml")
     rows = []
     for n in range(1, options.rounds + 1):
-        playbook(*inventory, "playbooks/destroy.yml", "-e", "purge=true")
+        playbook(*inventory, "playbooks/destroy.yml", "-e", "purge=true",
+                 "-e", "warren_purge_confirmed=true")
         floor = baseline()
         tuned = baseline(DISCOVERY_RETRY_LIMIT)
         cold, _ = playbook(*inventory, "site.yml", *cluster_only)

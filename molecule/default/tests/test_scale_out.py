@@ -21,7 +21,7 @@ def inventory_with_rabbit_4(tmp_path):
         "        rabbit-4:\n          rabbitmq_port_offset: 3\n"))
     yield str(inventory)
     ansible_playbook("-i", str(inventory), "playbooks/destroy.yml", "-l", "rabbit-4",
-                     "-e", "purge=true")
+                     "-e", "purge=true", "-e", "warren_purge_confirmed=true")
 
 
 def started_at(node):
@@ -44,7 +44,7 @@ def test_rabbit_4_joins_and_is_forgotten_when_removed(inventory_with_rabbit_4):
     assert again.returncode == 0 and recap_changed(again.stdout) == 0
 
     removed = ansible_playbook("-i", inventory_with_rabbit_4, "playbooks/destroy.yml",
-                               "-l", "rabbit-4", "-e", "purge=true")
+                               "-l", "rabbit-4", "-e", "purge=true", "-e", "warren_purge_confirmed=true")
     assert removed.returncode == 0
     report = ansible_playbook("site.yml")
     assert "not in the inventory" in report.stdout and "rabbit@rabbit-4" in report.stdout

@@ -5,6 +5,9 @@ before anything is written. No I/O here, so it is unit-tested on its own."""
 
 from __future__ import annotations
 
+import difflib
+import re
+
 # Keys of classic queue mirroring, which RabbitMQ 4.0 removed.
 CLASSIC_MIRRORING_KEYS = (
     "ha-mode", "ha-params", "ha-sync-mode", "ha-sync-batch-size",
@@ -30,6 +33,17 @@ APPLY_TO_SINCE = {
     "all": (0,), "queues": (0,), "exchanges": (0,),
     "classic_queues": (3, 12), "quorum_queues": (3, 12), "streams": (3, 12),
 }
+
+# Policy keys the broker and its bundled plugins know (3.10 to 4.x). A key that is not among
+# them but close to one is a typo; others pass through to the broker, which judges them.
+KNOWN_KEYS = (
+    "alternate-exchange", "dead-letter-exchange", "dead-letter-routing-key",
+    "dead-letter-strategy", "delivery-limit", "expires", "max-length", "max-length-bytes",
+    "max-age", "message-ttl", "overflow", "queue-mode", "queue-version", "queue-leader-locator",
+    "max-in-memory-length", "max-in-memory-bytes", "initial-cluster-size", "target-group-size",
+    "stream-max-segment-size-bytes", "stream-filter-size-bytes", "consumer-timeout",
+    "federation-upstream-set", "federation-upstream", "shovel",
+) + CLASSIC_MIRRORING_KEYS
 
 HA_MODES = ("all", "exactly", "nodes")
 _CHOICES = {
@@ -86,15 +100,26 @@ def _version_text(version):
     return ".".join(str(p) for p in version)
 
 
-def check(definition, apply_to, version, cluster_nodes, enabled_plugins):
+def check(pattern, definition, apply_to, version, cluster_nodes, enabled_plugins):
     """Raise PolicyError when the broker would refuse the policy or it cannot do what it says.
 
     ``definition`` is normalised; ``version`` a tuple such as (3, 10, 8); ``cluster_nodes``
     the names of the cluster's members; ``enabled_plugins`` those enabled on every running node.
     """
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise PolicyError("pattern %r is not a valid regular expression (%s at position %s): "
+                          "fix it, e.g. '^orders\\.' for the queues whose names start with "
+                          "'orders.'." % (pattern, e.msg, e.pos)) from None
     if not definition:
         raise PolicyError("definition is empty: give at least one policy key, e.g. "
                           "{'max-length': 10000}.")
+    for key in definition:
+        close = [] if key in KNOWN_KEYS else difflib.get_close_matches(key, KNOWN_KEYS, 1, 0.8)
+        if close:
+            raise PolicyError("%s is not a policy key RabbitMQ knows: did you mean %s?"
+                              % (key, close[0]))
 
     since = APPLY_TO_SINCE[apply_to]
     if tuple(version) < since:

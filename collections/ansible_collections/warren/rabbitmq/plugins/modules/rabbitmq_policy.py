@@ -17,7 +17,9 @@ description:
     (C(ha-mode), C(ha-params), C(ha-sync-mode), C(ha-sync-batch-size), C(ha-promote-on-shutdown),
     C(ha-promote-on-failure), C(queue-master-locator)), and the message points to quorum queues;
     on 3.x, C(ha-mode)/C(ha-params) combinations are validated (C(all) takes no parameters,
-    C(exactly) a positive integer, C(nodes) names of nodes that are in the cluster);
+    C(exactly) a positive integer, C(nodes) names of nodes that are in the cluster); a pattern
+    that is not a regular expression, and a key that looks like a misspelling of a known one
+    (C(max-lenght)), are refused;
     O(apply_to) values the broker does not know yet are refused (C(classic_queues),
     C(quorum_queues) and C(streams) need 3.12); keys that need a plugin that is not enabled on
     every running node (C(federation-upstream-set) needs C(rabbitmq_federation)) are refused.
@@ -163,7 +165,7 @@ def run(module, client):
         definition = normalize_definition(p["definition"])
         cluster = read_cluster(client, plugins_wait=PLUGINS_WAIT)
         result["version"] = cluster["version"]
-        check(definition, p["apply_to"], tuple(cluster["version_info"]),
+        check(p["pattern"], definition, p["apply_to"], tuple(cluster["version_info"]),
               [n["name"] for n in cluster["nodes"]], cluster["plugins"])
         wanted = {"pattern": p["pattern"], "apply-to": p["apply_to"], "priority": p["priority"],
                   "definition": definition}

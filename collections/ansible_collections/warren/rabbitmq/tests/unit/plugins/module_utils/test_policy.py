@@ -45,7 +45,7 @@ def test_non_integer_for_an_integer_key_is_refused():
 
 
 def test_tutorial_policy_passes_on_3x():
-    check({"federation-upstream-set": "all", "ha-mode": "nodes", "ha-params": NODES,
+    check(".*", {"federation-upstream-set": "all", "ha-mode": "nodes", "ha-params": NODES,
            "ha-sync-mode": "automatic"}, "queues", V3, NODES, PLUGINS)
 
 
@@ -54,7 +54,7 @@ def test_tutorial_policy_passes_on_3x():
                                  "queue-master-locator"])
 def test_classic_mirroring_keys_are_refused_on_4x(key):
     with pytest.raises(PolicyError) as raised:
-        check({key: "all"}, "queues", V4, NODES, PLUGINS)
+        check(".*", {key: "all"}, "queues", V4, NODES, PLUGINS)
     message = str(raised.value)
     assert "4.0.5 removed classic queue mirroring" in message and key in message
     assert "quorum queues" in message
@@ -74,26 +74,46 @@ def test_classic_mirroring_keys_are_refused_on_4x(key):
 ])
 def test_bad_mirroring_combinations_are_refused_on_3x(definition, words):
     with pytest.raises(PolicyError, match=words):
-        check(normalize_definition(definition), "queues", V3, NODES, PLUGINS)
+        check(".*", normalize_definition(definition), "queues", V3, NODES, PLUGINS)
 
 
 def test_mirroring_on_something_other_than_classic_queues_is_refused():
     with pytest.raises(PolicyError, match="classic queues only"):
-        check({"ha-mode": "all"}, "exchanges", V3, NODES, PLUGINS)
+        check(".*", {"ha-mode": "all"}, "exchanges", V3, NODES, PLUGINS)
 
 
 @pytest.mark.parametrize("apply_to", ["classic_queues", "quorum_queues", "streams"])
 def test_apply_to_values_newer_than_the_broker_are_refused(apply_to):
     with pytest.raises(PolicyError, match="needs RabbitMQ 3.12"):
-        check({"max-length": 10}, apply_to, V3, NODES, PLUGINS)
-    check({"max-length": 10}, apply_to, V4, NODES, PLUGINS)
+        check(".*", {"max-length": 10}, apply_to, V3, NODES, PLUGINS)
+    check(".*", {"max-length": 10}, apply_to, V4, NODES, PLUGINS)
 
 
 def test_keys_of_a_disabled_plugin_are_refused():
     with pytest.raises(PolicyError, match="rabbitmq_federation"):
-        check({"federation-upstream-set": "all"}, "queues", V3, NODES, ["rabbitmq_management"])
+        check(".*", {"federation-upstream-set": "all"}, "queues", V3, NODES, ["rabbitmq_management"])
 
 
 def test_empty_definition_is_refused():
     with pytest.raises(PolicyError, match="definition is empty"):
-        check({}, "queues", V3, NODES, PLUGINS)
+        check(".*", {}, "queues", V3, NODES, PLUGINS)
+
+
+@pytest.mark.parametrize("pattern", ["(unclosed", "*.orders", "[a-"])
+def test_a_pattern_that_is_not_a_regular_expression_is_refused(pattern):
+    with pytest.raises(PolicyError, match="is not a valid regular expression"):
+        check(pattern, {"max-length": 10}, "queues", V3, NODES, PLUGINS)
+
+
+@pytest.mark.parametrize("typo, meant", [("max-lenght", "max-length"),
+                                         ("message-tll", "message-ttl"),
+                                         ("ha-sync-mdoe", "ha-sync-mode")])
+def test_a_misspelled_key_is_refused_with_the_key_meant(typo, meant):
+    with pytest.raises(PolicyError, match="%s is not a policy key RabbitMQ knows: did you mean %s"
+                       % (typo, meant)):
+        check(".*", {typo: 10, "ha-mode": "all"} if typo.startswith("ha") else {typo: 10},
+              "queues", V3, NODES, PLUGINS)
+
+
+def test_a_key_unknown_but_unlike_any_known_one_is_left_to_the_broker():
+    check(".*", {"x-custom-plugin-setting": 1}, "queues", V3, NODES, PLUGINS)
