@@ -12,7 +12,7 @@ from chaos.run import run_chaos
 
 parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__)
 parser.add_argument("queue_types", nargs="*", help="classic and/or quorum (default: both)")
-parser.add_argument("--hold", type=float, default=6.0, help="seconds a kill or pause lasts")
+parser.add_argument("--hold", type=float, default=8.0, help="seconds a kill or pause lasts")
 parser.add_argument("--json", default=os.environ.get("WARREN_CHAOS_REPORT", "build/chaos.json"))
 options = parser.parse_args()
 if set(options.queue_types) - {"classic", "quorum"}:

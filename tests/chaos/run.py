@@ -11,7 +11,7 @@ from chaos.report import FaultResult, Report, max_gap
 from chaos.traffic import HttpTraffic
 
 
-def run_chaos(queue_type: str, queue: str, hold: float = 6.0, settle: float = 3.0,
+def run_chaos(queue_type: str, queue: str, hold: float = 8.0, settle: float = 3.0,
               log=print) -> Report:
     wait_whole()
     wait_replicas_in_sync(queue)
