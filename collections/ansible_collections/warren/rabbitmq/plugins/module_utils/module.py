@@ -14,9 +14,9 @@ from ansible_collections.warren.rabbitmq.plugins.module_utils.api import (
 class RabbitMQModule:
     """An AnsibleModule with the login options, and a client for the management API.
 
-    ``run(work)`` calls ``work(self)``, which returns the result dict (with ``changed`` and,
-    where it has one, ``diff``) or raises ApiError or one of ``errors``; either becomes
-    ``fail_json`` with the error's text, prefixed by ``error_prefix``.
+    ``run(work)`` calls ``work(self, self.client)``, which returns the result dict (with
+    ``changed`` and, where it has one, ``diff``) or raises ApiError or one of ``errors``; either
+    becomes ``fail_json`` with the error's text, prefixed by ``error_prefix``.
     """
 
     def __init__(self, argument_spec, supports_check_mode=True, **kwargs):
@@ -30,7 +30,7 @@ class RabbitMQModule:
 
     def run(self, work, errors=(), error_prefix=""):
         try:
-            result = work(self)
+            result = work(self, self.client)
         except ApiError as e:
             self.module.fail_json(msg=str(e), status=e.status)
         except errors as e:

@@ -27,13 +27,15 @@ options:
     type: str
 extends_documentation_fragment:
   - warren.rabbitmq.login
+  - warren.rabbitmq.attributes
+  - warren.rabbitmq.attributes.actiongroup_api
 attributes:
   check_mode:
     support: full
-    description: Reads only, so it runs the same in check mode.
+    details: Reads only, so it runs the same in check mode.
   diff_mode:
     support: none
-    description: Changes nothing, so there is nothing to show.
+    details: Changes nothing, so there is nothing to show.
 author:
   - warren maintainers
 """
@@ -140,25 +142,18 @@ queues:
     messages: {description: Messages ready and unacknowledged., type: int}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.warren.rabbitmq.plugins.module_utils.api import (
-    LOGIN_ARGUMENT_SPEC, ApiError, RabbitMQClient)
 from ansible_collections.warren.rabbitmq.plugins.module_utils.cluster import read_cluster
+from ansible_collections.warren.rabbitmq.plugins.module_utils.module import RabbitMQModule
+
+def run(module, client):
+    return dict(changed=False, **read_cluster(client, module.params["gather"], module.params["vhost"]))
+
 
 def main():
-    argument_spec = dict(
+    RabbitMQModule(dict(
         gather=dict(type="list", elements="str", default=[], choices=["policies", "queues"]),
         vhost=dict(type="str"),
-    )
-    argument_spec.update(LOGIN_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        info = read_cluster(RabbitMQClient.from_module(module), module.params["gather"],
-                            module.params["vhost"])
-    except ApiError as e:
-        module.fail_json(msg=str(e), status=e.status)
-    module.exit_json(changed=False, **info)
+    )).run(run)
 
 
 if __name__ == "__main__":

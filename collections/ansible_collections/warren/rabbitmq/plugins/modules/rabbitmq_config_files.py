@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: config_files
+module: rabbitmq_config_files
 short_description: Write a node's configuration files in one pass
 version_added: 0.1.0
 description:
@@ -14,7 +14,7 @@ description:
     owner differs.
   - One call replaces a C(template)/C(copy) task per file, which matters when a playbook
     re-runs on many nodes and most files are unchanged.
-  - Secrets go in O(secret_files): their content is never logged, returned or diffed.
+  - Secrets go in O(secret_files), whose content is never logged, returned or diffed.
   - Mode and owner are set only on what the module manages - O(directory) (unless
     O(manage_directory=false)), the directories below it and the files - and on parent
     directories it has to create, which get O(parents_mode) and the user running the module.
@@ -95,20 +95,22 @@ options:
       group:
         description: Numeric group ID of this file, when not O(group).
         type: int
+extends_documentation_fragment:
+  - warren.rabbitmq.attributes
 attributes:
   check_mode:
     support: full
-    description: Reports which files would change without writing them.
+    details: Reports which files would change without writing them.
   diff_mode:
     support: full
-    description: Shows each changed file before and after; a secret file only as changed.
+    details: Each changed file before and after; a secret file only as changed.
 author:
   - warren maintainers
 """
 
 EXAMPLES = r"""
 - name: Write the configuration and the Erlang cookie of a node
-  warren.rabbitmq.config_files:
+  warren.rabbitmq.rabbitmq_config_files:
     directory: /etc/warren/rabbit-1
     owner: 999
     group: 999

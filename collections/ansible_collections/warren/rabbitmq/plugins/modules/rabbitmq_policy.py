@@ -60,13 +60,15 @@ options:
     default: present
 extends_documentation_fragment:
   - warren.rabbitmq.login
+  - warren.rabbitmq.attributes
+  - warren.rabbitmq.attributes.actiongroup_api
 attributes:
   check_mode:
     support: full
-    description: Runs every check and reports what would change, without writing.
+    details: Runs every check before it reports what would change.
   diff_mode:
     support: full
-    description: Shows the policy before and after, as JSON.
+    details: The policy before and after, as JSON.
 author:
   - warren maintainers
 """
@@ -129,11 +131,9 @@ version:
 
 import json
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.warren.rabbitmq.plugins.module_utils.api import (
-    LOGIN_ARGUMENT_SPEC, ApiError, RabbitMQClient, path)
+from ansible_collections.warren.rabbitmq.plugins.module_utils.api import path
 from ansible_collections.warren.rabbitmq.plugins.module_utils.cluster import read_cluster
+from ansible_collections.warren.rabbitmq.plugins.module_utils.module import RabbitMQModule
 from ansible_collections.warren.rabbitmq.plugins.module_utils.policy import (
     PolicyError, check, comparable, normalize_definition)
 
@@ -185,7 +185,7 @@ def run(module, client):
 
 
 def main():
-    argument_spec = dict(
+    module = RabbitMQModule(dict(
         name=dict(type="str", required=True),
         vhost=dict(type="str", default="/"),
         pattern=dict(type="str"),
@@ -195,20 +195,9 @@ def main():
                       choices=["all", "queues", "exchanges", "classic_queues",
                                "quorum_queues", "streams"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
-    )
-    argument_spec.update(LOGIN_ARGUMENT_SPEC)
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ("pattern", "definition"))],
-        supports_check_mode=True,
-    )
-    try:
-        result = run(module, RabbitMQClient.from_module(module))
-    except PolicyError as e:
-        module.fail_json(msg="Policy %s not applied: %s" % (module.params["name"], e))
-    except ApiError as e:
-        module.fail_json(msg=str(e), status=e.status)
-    module.exit_json(**result)
+    ), required_if=[("state", "present", ("pattern", "definition"))])
+    module.run(run, errors=(PolicyError,),
+               error_prefix="Policy %s not applied: " % module.params["name"])
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ version_added: 0.2.0
 description:
   - Declares a durable queue of a given type with the given arguments, or deletes one.
   - A queue's type, durability and arguments cannot change once it exists. When an existing
-    queue differs, the module fails and says what differs instead of deleting it: deleting a
+    queue differs, the module fails and says what differs instead of deleting it, since deleting a
     queue deletes its messages. Settings that may change belong in a policy
     (M(warren.rabbitmq.rabbitmq_policy)).
   - Deleting refuses a queue that holds messages unless O(if_empty=false).
@@ -48,13 +48,13 @@ options:
     default: present
 extends_documentation_fragment:
   - warren.rabbitmq.login
+  - warren.rabbitmq.attributes
+  - warren.rabbitmq.attributes.actiongroup_api
 attributes:
   check_mode:
     support: full
-    description: Reports what would change without changing it.
   diff_mode:
     support: full
-    description: Shows the queue before and after.
 author:
   - warren maintainers
 """
@@ -104,11 +104,11 @@ def _view(queue, vhost):
             "durable": bool(queue.get("durable")), "arguments": arguments}
 
 
-def run(m):
-    p = m.params
+def run(module, client):
+    p = module.params
     api_path = path("queues", p["vhost"], p["name"])
-    m.client.require_vhost(p["vhost"])
-    current = m.client.get(api_path, missing_ok=True)
+    client.require_vhost(p["vhost"])
+    current = client.get(api_path, missing_ok=True)
     before = _view(current, p["vhost"])
     messages = None if current is None else current.get("messages") or 0
 
@@ -131,11 +131,11 @@ def run(m):
                     p["name"], p["vhost"], differences))
 
     changed = before != after
-    if changed and not m.check_mode:
+    if changed and not module.check_mode:
         if after is None:
-            m.client.delete(api_path + ("?if-empty=true" if p["if_empty"] else ""))
+            client.delete(api_path + ("?if-empty=true" if p["if_empty"] else ""))
         else:
-            m.client.put(api_path, {"durable": after["durable"], "auto_delete": False,
+            client.put(api_path, {"durable": after["durable"], "auto_delete": False,
                                     "arguments": dict(after["arguments"], **{"x-queue-type": after["type"]})})
     return dict(changed=changed, queue=after, messages=messages,
                 diff=dict(before=before or {}, after=after or {}))

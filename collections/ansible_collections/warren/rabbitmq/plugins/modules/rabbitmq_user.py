@@ -68,13 +68,14 @@ options:
     default: present
 extends_documentation_fragment:
   - warren.rabbitmq.login
+  - warren.rabbitmq.attributes
+  - warren.rabbitmq.attributes.actiongroup_api
 attributes:
   check_mode:
     support: full
-    description: Reports what would change without changing it.
   diff_mode:
     support: full
-    description: Shows tags and permissions before and after; never the password.
+    details: Tags and permissions before and after; never the password.
 author:
   - warren maintainers
 """
@@ -121,10 +122,8 @@ password_changed:
 import base64
 import hashlib
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.warren.rabbitmq.plugins.module_utils.api import (
-    LOGIN_ARGUMENT_SPEC, ApiError, RabbitMQClient, path)
+from ansible_collections.warren.rabbitmq.plugins.module_utils.api import ApiError, path
+from ansible_collections.warren.rabbitmq.plugins.module_utils.module import RabbitMQModule
 
 _HASHES = {
     "rabbit_password_hashing_sha256": hashlib.sha256,
@@ -225,7 +224,7 @@ def run(module, client):
 
 
 def main():
-    argument_spec = dict(
+    RabbitMQModule(dict(
         name=dict(type="str", required=True),
         password=dict(type="str", no_log=True),
         update_password=dict(type="str", default="always", choices=["always", "on_create"], no_log=False),
@@ -237,14 +236,7 @@ def main():
             read=dict(type="str", default="^$"),
         )),
         state=dict(type="str", default="present", choices=["present", "absent"]),
-    )
-    argument_spec.update(LOGIN_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        result = run(module, RabbitMQClient.from_module(module))
-    except ApiError as e:
-        module.fail_json(msg=str(e), status=e.status)
-    module.exit_json(**result)
+    )).run(run)
 
 
 if __name__ == "__main__":

@@ -32,13 +32,13 @@ options:
     default: present
 extends_documentation_fragment:
   - warren.rabbitmq.login
+  - warren.rabbitmq.attributes
+  - warren.rabbitmq.attributes.actiongroup_api
 attributes:
   check_mode:
     support: full
-    description: Reports what would change without changing it.
   diff_mode:
     support: full
-    description: Shows the virtual host before and after.
 author:
   - warren maintainers
 """
@@ -61,10 +61,8 @@ vhost:
   sample: {"name": "billing", "description": "Billing events", "default_queue_type": "quorum"}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.warren.rabbitmq.plugins.module_utils.api import (
-    LOGIN_ARGUMENT_SPEC, ApiError, RabbitMQClient, path)
+from ansible_collections.warren.rabbitmq.plugins.module_utils.api import path
+from ansible_collections.warren.rabbitmq.plugins.module_utils.module import RabbitMQModule
 
 
 def _view(vhost):
@@ -103,19 +101,12 @@ def run(module, client):
 
 
 def main():
-    argument_spec = dict(
+    RabbitMQModule(dict(
         name=dict(type="str", required=True),
         description=dict(type="str"),
         default_queue_type=dict(type="str", choices=["classic", "quorum", "stream"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
-    )
-    argument_spec.update(LOGIN_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        result = run(module, RabbitMQClient.from_module(module))
-    except ApiError as e:
-        module.fail_json(msg=str(e), status=e.status)
-    module.exit_json(**result)
+    )).run(run)
 
 
 if __name__ == "__main__":

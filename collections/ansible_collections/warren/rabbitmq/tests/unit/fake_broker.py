@@ -28,7 +28,9 @@ class FakeBroker:
         self.plugins = ["rabbitmq_management", "rabbitmq_federation", "rabbitmq_prometheus"]
         self.queues = []
         self.partitions = {}
-        self.alarms = []
+        self.alarms = []  # (node, "memory" or "disk")
+        # A node that has just started reports no plugins for its first polls.
+        self.silent_polls = {}
         self.writes = []
         self.fail_with = None  # an HTTP status, or "refused"
 
@@ -84,14 +86,20 @@ class FakeBroker:
         if head == "policies":
             return self._policies(method, parts[1:], body)
         if head == "nodes":
-            return 200, [{"name": n, "running": n in self.running,
-                          "partitions": self.partitions.get(n, []), "mem_alarm": False,
-                          "disk_free_alarm": False, "enabled_plugins": self.plugins}
-                         for n in self.nodes]
+            nodes = []
+            for n in self.nodes:
+                silent = self.silent_polls.get(n, 0) > 0
+                self.silent_polls[n] = self.silent_polls.get(n, 0) - 1
+                nodes.append({"name": n, "running": n in self.running,
+                              "partitions": self.partitions.get(n, []),
+                              "mem_alarm": (n, "memory") in self.alarms,
+                              "disk_free_alarm": (n, "disk") in self.alarms,
+                              "enabled_plugins": [] if silent else self.plugins})
+            return 200, nodes
         if head == "queues" and len(parts) == 3:
             return self._queue(method, parts[1], parts[2], body)
         if head == "queues":
-            return 200, self.queues
+            return 200, [q for q in self.queues if len(parts) == 1 or q["vhost"] == parts[1]]
         return 404, "no route %s %s" % (method, "/".join(parts))
 
     def _queue(self, method, vhost, name, body):

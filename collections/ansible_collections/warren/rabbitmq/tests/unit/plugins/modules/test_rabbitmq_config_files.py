@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ansible_collections.warren.rabbitmq.plugins.modules import config_files
+from ansible_collections.warren.rabbitmq.plugins.modules import rabbitmq_config_files as config_files
 
 
 @pytest.fixture
