@@ -361,7 +361,7 @@ def test_purging_the_data_needs_a_confirmation(unchanged):
      ["max-lenght is not a policy key RabbitMQ knows: did you mean max-length?"]),
 ], ids=["malformed-definition", "unknown-node-in-ha-params", "invalid-pattern", "misspelled-key"])
 def test_a_policy_the_broker_would_refuse_or_misread(unchanged, policy, words):
-    failed_with(ansible_playbook("playbooks/policy.yml", "-e", json.dumps({"policy": policy})), *words)
+    failed_with(ansible_playbook("playbooks/set_policy.yml", "-e", json.dumps({"policy": policy})), *words)
 
 
 # --- The publisher --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def policies():
 
 
 def policy_playbook(*args):
-    result = ansible_playbook("playbooks/policy.yml", *args)
+    result = ansible_playbook("playbooks/set_policy.yml", *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     return result
 
@@ -69,17 +69,17 @@ def test_policy_playbook_is_idempotent_honours_check_mode_and_shows_a_diff():
     # The tutorial's first policy drops ha-sync-mode and the promotion safeguards: check mode
     # reports it, with a diff, and leaves the broker alone.
     before = policies()["ha-fed"]
-    result = policy_playbook("-e", "@playbooks/policies/ha-fed.yml", "--check", "--diff")
+    result = policy_playbook("-e", "@playbooks/policy_examples/ha-fed.yml", "--check", "--diff")
     assert recap_changed(result.stdout) == 1
     assert '-    "ha-sync-mode": "automatic"' in result.stdout
     assert '-    "ha-promote-on-failure": "when-synced"' in result.stdout
     assert policies()["ha-fed"] == before
 
     try:
-        result = policy_playbook("-e", "@playbooks/policies/ha-fed.yml")
+        result = policy_playbook("-e", "@playbooks/policy_examples/ha-fed.yml")
         assert recap_changed(result.stdout) == 1
         assert "ha-sync-mode" not in policies()["ha-fed"]["definition"]
-        result = policy_playbook("-e", "@playbooks/policies/ha-fed.yml")
+        result = policy_playbook("-e", "@playbooks/policy_examples/ha-fed.yml")
         assert recap_changed(result.stdout) == 0
     finally:
         ansible_playbook("playbooks/policies.yml")

@@ -20,7 +20,7 @@ def test_cluster_runs_rabbitmq_4():
 
 def test_ha_mode_is_refused_with_a_clear_message_and_nothing_changes():
     _, before = api("policies")
-    result = ansible_playbook("playbooks/policy.yml", "-e", "@playbooks/policies/ha-fed.yml")
+    result = ansible_playbook("playbooks/set_policy.yml", "-e", "@playbooks/policy_examples/ha-fed.yml")
     assert result.returncode != 0
     output = " ".join(result.stdout.split())
     assert "removed classic queue mirroring" in output
