@@ -23,6 +23,9 @@ test: bootstrap lint unit molecule
 lint:
 	yamllint .
 	ansible-lint
+	python scripts/role_docs.py --check
+	@for module in $$(ansible-doc -t module -l warren.rabbitmq | cut -d' ' -f1); do \
+	  ansible-doc -t module $$module >/dev/null || exit 1; done
 	ansible-playbook site.yml --syntax-check
 	ansible-playbook -i inventories/production site.yml --syntax-check
 	ansible-inventory -i inventories/local --graph >/dev/null
