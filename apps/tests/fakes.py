@@ -1,40 +1,177 @@
-"""Test doubles for the apps' unit tests: a channel that records what is sent to it."""
+"""A stand-in for RabbitMQ at pika's interface, so that the apps' unit tests drive the apps only
+through what they use of pika: the AsyncioConnection they open and the channel it gives them.
+
+``broker`` (a fixture) replaces AsyncioConnection; a test starts an app's client the normal way
+(``client.start()``), then plays the broker's part on ``broker.channel``: confirm, refuse or
+return what was published, deliver messages, cancel the consumer, or ``broker.lose()`` the
+connection as a failing node would.
+"""
+
+from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
-from pika import frame
-from pika.spec import Basic
+from pika import frame, spec
+from pika.exceptions import AMQPConnectionError
 
+
+@dataclass
+class Published:
+    routing_key: str
+    body: bytes
+    properties: object
+    mandatory: bool
+
+    @property
+    def message_id(self):
+        return self.properties.message_id
 
 
 class FakeChannel:
-    def __init__(self):
-        self.published = []
-        self.acked = []
-        self.nacked = []
+    def __init__(self, connection):
+        self.connection = connection
         self.is_open = True
+        self.published: list[Published] = []
+        self.declared: list[tuple[str, dict]] = []
+        self.acked: list[int] = []
+        self.nacked: list[int] = []
+        self.prefetch = None
+        self._close_callbacks, self._return_callbacks, self._cancel_callbacks = [], [], []
+        self._confirm = None
+        self._consumer = None
+        self._delivery_tag = 0
+
+    # --- what the apps call ------------------------------------------------------------------
+    def add_on_close_callback(self, callback):
+        self._close_callbacks.append(callback)
+
+    def add_on_return_callback(self, callback):
+        self._return_callbacks.append(callback)
+
+    def add_on_cancel_callback(self, callback):
+        self._cancel_callbacks.append(callback)
+
+    def confirm_delivery(self, ack_nack_callback, callback=None):
+        self._confirm = ack_nack_callback
+        if callback:
+            callback(frame.Method(1, spec.Confirm.SelectOk()))
+
+    def queue_declare(self, queue, durable=False, arguments=None, callback=None):
+        self.declared.append((queue, dict(arguments or {})))
+        if callback:
+            callback(frame.Method(1, spec.Queue.DeclareOk(queue)))
 
     def basic_publish(self, exchange, routing_key, body, properties=None, mandatory=False):
-        self.published.append((routing_key, body, properties.message_id))
+        self.published.append(Published(routing_key, body, properties, mandatory))
 
-    def basic_ack(self, tag):
-        self.acked.append(tag)
+    def basic_qos(self, prefetch_count=0, callback=None):
+        self.prefetch = prefetch_count
+        if callback:
+            callback(frame.Method(1, spec.Basic.QosOk()))
 
-    def basic_nack(self, tag, requeue=True):
-        self.nacked.append(tag)
+    def basic_consume(self, queue, on_message_callback):
+        self._consumer = on_message_callback
+        return "ctag-1"
+
+    def basic_cancel(self, consumer_tag, callback=None):
+        self._consumer = None
+        if callback:
+            callback(frame.Method(1, spec.Basic.CancelOk(consumer_tag)))
+
+    def basic_ack(self, delivery_tag):
+        self.acked.append(delivery_tag)
+
+    def basic_nack(self, delivery_tag, requeue=True):
+        self.nacked.append(delivery_tag)
+
+    # --- what the broker does ----------------------------------------------------------------
+    def ack(self, tag, multiple=False):
+        self._confirm(frame.Method(1, spec.Basic.Ack(delivery_tag=tag, multiple=multiple)))
+
+    def nack(self, tag, multiple=False):
+        self._confirm(frame.Method(1, spec.Basic.Nack(delivery_tag=tag, multiple=multiple)))
+
+    def return_unroutable(self, index):
+        message = self.published[index]
+        for callback in self._return_callbacks:
+            callback(self, spec.Basic.Return(312, "NO_ROUTE", "", message.routing_key),
+                     message.properties, message.body)
+
+    def deliver(self, body: bytes, message_id=None, redelivered=False) -> int:
+        self._delivery_tag += 1
+        method = spec.Basic.Deliver("ctag-1", self._delivery_tag, redelivered, "", "publisher")
+        self._consumer(self, method, spec.BasicProperties(message_id=message_id), body)
+        return self._delivery_tag
+
+    def cancel_consumer(self):
+        self._consumer = None
+        for callback in self._cancel_callbacks:
+            callback(frame.Method(1, spec.Basic.Cancel("ctag-1")))
 
 
-def ack(tag, multiple=False):
-    return frame.Method(1, Basic.Ack(delivery_tag=tag, multiple=multiple))
+class FakeConnection:
+    def __init__(self, broker, parameters, on_open_callback, on_open_error_callback,
+                 on_close_callback, custom_ioloop):
+        self.broker, self.parameters = broker, parameters
+        self.node = "%s:%d" % (parameters.host, parameters.port)
+        self._on_close = on_close_callback
+        self.is_open = self.is_closed = False
+        broker.connections.append(self)
+        if self.node in broker.refusing:
+            custom_ioloop.call_soon(on_open_error_callback, self,
+                                    AMQPConnectionError("connection refused"))
+        else:
+            self.is_open = True
+            custom_ioloop.call_soon(on_open_callback, self)
+
+    def channel(self, on_open_callback):
+        channel = FakeChannel(self)
+        self.broker.channels.append(channel)
+        asyncio.get_running_loop().call_soon(on_open_callback, channel)
+
+    def close(self, reason="closed by the client"):
+        if self.is_closed:
+            return
+        self.is_open, self.is_closed = False, True
+        asyncio.get_running_loop().call_soon(self._on_close, self, reason)
 
 
-def nack(tag, multiple=False):
-    return frame.Method(1, Basic.Nack(delivery_tag=tag, multiple=multiple))
+class FakeBroker:
+    """Every connection and channel the apps opened, newest last; ``refusing`` holds the nodes
+    ("host:port") that refuse connections."""
+
+    def __init__(self):
+        self.connections: list[FakeConnection] = []
+        self.channels: list[FakeChannel] = []
+        self.refusing: set[str] = set()
+
+    def connection_class(self, parameters, **callbacks):
+        return FakeConnection(self, parameters, **callbacks)
+
+    @property
+    def channel(self) -> FakeChannel:
+        return self.channels[-1]
+
+    def lose(self, reason="the node went away"):
+        """The current connection fails, as when its node dies."""
+        connection = self.connections[-1]
+        connection.is_open, connection.is_closed = False, True
+        for channel in self.channels:
+            if channel.connection is connection:
+                channel.is_open = False
+        connection._on_close(connection, reason)
 
 
-def connect(client, channel):
-    """Put a client in the state it has once its channel is set up, without a broker."""
-    client._loop = asyncio.get_running_loop()
-    client.channel = channel
-    client.node = "rabbit-1:5672"
-    client.set_ready()
+async def settle(rounds=5):
+    """Let the event loop run the callbacks scheduled so far."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
+def metric(registry, line_start) -> float:
+    """The value of the metric line of registry.render() that starts with ``line_start``."""
+    for line in registry.render().splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0

@@ -1,47 +1,60 @@
 import asyncio
 import dataclasses
-from types import SimpleNamespace
 
 import pytest
-from fakes import FakeChannel, connect
+from fakes import metric, settle
 
 from warren_apps.consumer import QueueConsumer
+from warren_apps.metrics import Registry
 
 
-def deliver(consumer, channel, tag, body=b"hello", redelivered=False):
-    method = SimpleNamespace(delivery_tag=tag, redelivered=redelivered)
-    consumer._on_message(channel, method, SimpleNamespace(message_id="id%d" % tag), body)
+@pytest.fixture
+async def consume(settings, broker):
+    """consume(handler, **settings) -> a consumer subscribed through the fake broker."""
+    started = []
+
+    async def start(handler, **changes):
+        registry = Registry()
+        consumer = QueueConsumer(dataclasses.replace(settings, **changes), handler, registry)
+        consumer.registry = registry
+        consumer.start()
+        await settle()
+        assert consumer.ready and broker.channel.prefetch == settings.prefetch
+        started.append(consumer)
+        return consumer
+
+    yield start
+    for consumer in started:
+        await consumer.stop(timeout=1)
 
 
-async def test_messages_are_acknowledged_after_the_handler(settings):
+async def test_messages_are_acknowledged_after_the_handler(consume, broker):
     seen = []
-    consumer = QueueConsumer(settings, handler=lambda d: seen.append(d.body))
-    channel = FakeChannel()
-    connect(consumer, channel)
-    deliver(consumer, channel, 1)
-    deliver(consumer, channel, 2, b"again", redelivered=True)
-    await asyncio.sleep(0.01)
-    assert seen == [b"hello", b"again"] and channel.acked == [1, 2]
-    assert consumer._m_redelivered.value() == 1
+    consumer = await consume(lambda d: seen.append((d.body, d.message_id, d.redelivered)))
+    broker.channel.deliver(b"hello", message_id="m1")
+    broker.channel.deliver(b"again", message_id="m2", redelivered=True)
+    await settle()
+    assert seen == [(b"hello", "m1", False), (b"again", "m2", True)]
+    assert broker.channel.acked == [1, 2]
+    assert metric(consumer.registry, "warren_messages_redelivered_total") == 1
 
 
-async def test_a_failing_handler_requeues_the_message(settings):
+async def test_a_failing_handler_requeues_the_message(consume, broker):
     def handler(_delivery):
         raise RuntimeError("boom")
-    consumer = QueueConsumer(dataclasses.replace(settings, retry_delay_initial=0), handler=handler)
-    channel = FakeChannel()
-    connect(consumer, channel)
-    deliver(consumer, channel, 7)
-    await asyncio.sleep(0.01)
-    assert channel.nacked == [7] and channel.acked == []
+    await consume(handler, retry_delay_initial=0)
+    broker.channel.deliver(b"poison")
+    await settle()
+    assert broker.channel.nacked == [1] and broker.channel.acked == []
 
 
-async def test_failures_in_a_row_requeue_after_a_growing_capped_pause(settings, monkeypatch):
+async def test_failures_in_a_row_requeue_after_a_growing_capped_pause(consume, broker, monkeypatch):
     pauses = []
     real_sleep = asyncio.sleep
 
     async def recording_sleep(seconds):
-        pauses.append(seconds)
+        if seconds:  # the event loop's own yields (settle) are not pauses
+            pauses.append(seconds)
         await real_sleep(0)
 
     monkeypatch.setattr("warren_apps.consumer.asyncio.sleep", recording_sleep)
@@ -51,19 +64,15 @@ async def test_failures_in_a_row_requeue_after_a_growing_capped_pause(settings, 
         if not next(outcomes):
             raise RuntimeError("boom")
 
-    consumer = QueueConsumer(dataclasses.replace(settings, retry_delay_initial=0.1,
-                                                 retry_delay_max=1.0), handler=handler)
-    channel = FakeChannel()
-    connect(consumer, channel)
-    for tag in range(1, 8):
-        deliver(consumer, channel, tag)
-        for _ in range(5):
-            await real_sleep(0)
+    await consume(handler, retry_delay_initial=0.1, retry_delay_max=1.0)
+    for _ in range(7):
+        broker.channel.deliver(b"m")
+        await settle()
     assert pauses == [0.1, 0.2, 0.4, 0.8, 1.0, 0.1]
-    assert channel.nacked == [1, 2, 3, 4, 5, 7] and channel.acked == [6]
+    assert broker.channel.nacked == [1, 2, 3, 4, 5, 7] and broker.channel.acked == [6]
 
 
-async def test_stop_finishes_the_messages_in_hand_before_closing(settings):
+async def test_stop_finishes_the_messages_in_hand_before_closing(consume, broker):
     release = asyncio.Event()
     done = []
 
@@ -71,35 +80,49 @@ async def test_stop_finishes_the_messages_in_hand_before_closing(settings):
         await release.wait()
         done.append(delivery.body)
 
-    consumer = QueueConsumer(settings, handler=slow)
-    channel = FakeChannel()
-    connect(consumer, channel)
-    deliver(consumer, channel, 1)
-    await asyncio.sleep(0)
+    consumer = await consume(slow)
+    broker.channel.deliver(b"hello")
+    await settle()
     stopping = asyncio.create_task(consumer.stop(timeout=5))
-    await asyncio.sleep(0.01)
+    await settle()
     assert not stopping.done() and consumer.in_hand == 1
     release.set()
     await stopping
-    assert done == [b"hello"] and channel.acked == [1]
+    assert done == [b"hello"] and broker.channel.acked == [1]
+    assert broker.connections[-1].is_closed
 
 
-async def test_a_message_finished_after_its_channel_closed_is_not_acked(settings):
-    consumer = QueueConsumer(settings, handler=lambda d: None)
-    channel = FakeChannel()
-    connect(consumer, channel)
-    channel.is_open = False
-    deliver(consumer, channel, 3)
-    await asyncio.sleep(0.01)
+async def test_a_message_finished_after_its_channel_closed_is_not_acked(consume, broker):
+    release = asyncio.Event()
+
+    async def slow(_delivery):
+        await release.wait()
+
+    await consume(slow)
+    channel = broker.channel
+    channel.deliver(b"late")
+    broker.lose()
+    release.set()
+    await settle()
     assert channel.acked == []
 
 
+async def test_a_cancelled_consumer_subscribes_again(consume, broker):
+    consumer = await consume(lambda d: None)
+    broker.channel.cancel_consumer()
+    await asyncio.sleep(0.6)
+    broker.channel.deliver(b"after the cancel")
+    await settle()
+    assert broker.channel.acked == [1]
+    assert metric(consumer.registry, "warren_consumer_cancelled_total") == 1
+
+
 @pytest.mark.parametrize("body", [b"plain", "\u00e9t\u00e9".encode()])
-async def test_the_default_handler_logs_the_tutorials_line(settings, caplog, body):
+async def test_the_default_handler_logs_the_tutorials_line(settings, broker, caplog, body):
     consumer = QueueConsumer(settings)
-    channel = FakeChannel()
-    connect(consumer, channel)
+    consumer.start()
+    await settle()
     with caplog.at_level("INFO", logger="warren.consumer"):
-        deliver(consumer, channel, 1, body)
-        await asyncio.sleep(0.01)
+        broker.channel.deliver(body)
+        await settle()
     assert "Received a message: %s" % body.decode() in caplog.text

@@ -1,121 +1,114 @@
 import asyncio
 
 import pytest
-from fakes import FakeChannel, ack, connect, nack
+from fakes import metric, settle
 
 from warren_apps.http import Request
+from warren_apps.metrics import Registry
 from warren_apps.publisher import ConfirmingPublisher, PublisherApp, PublishError, parse_batch
 
 
-async def settle():
-    for _ in range(3):
-        await asyncio.sleep(0)
-
-
 @pytest.fixture
-def publisher(settings):
-    return ConfirmingPublisher(settings)
+async def publisher(settings, broker):
+    """A publisher connected to the fake broker, its metrics in ``publisher.registry``."""
+    registry = Registry()
+    publisher = ConfirmingPublisher(settings, registry)
+    publisher.registry = registry
+    publisher.start()
+    await settle()
+    assert publisher.ready
+    yield publisher
+    await publisher.stop(timeout=1)
 
 
-async def test_a_message_is_answered_only_after_its_confirm(publisher):
-    channel = FakeChannel()
-    connect(publisher, channel)
+async def test_a_message_is_answered_only_after_its_confirm(publisher, broker):
     task = asyncio.create_task(publisher.publish(b"hello"))
     await settle()
-    assert [p[1] for p in channel.published] == [b"hello"] and not task.done()
-    publisher._on_confirm(ack(1))
-    assert await task == channel.published[0][2]
+    [message] = broker.channel.published
+    assert message.body == b"hello" and message.properties.delivery_mode == 2 and message.mandatory
+    assert not task.done()
+    broker.channel.ack(1)
+    assert await task == message.message_id
 
 
-async def test_multiple_acks_settle_every_earlier_message(publisher):
-    channel = FakeChannel()
-    connect(publisher, channel)
+async def test_multiple_acks_settle_every_earlier_message(publisher, broker):
     tasks = [asyncio.create_task(publisher.publish(b"m%d" % i)) for i in range(3)]
     await settle()
-    publisher._on_confirm(ack(2, multiple=True))
+    broker.channel.ack(2, multiple=True)
     await settle()
     assert [t.done() for t in tasks] == [True, True, False]
-    publisher._on_confirm(ack(3))
+    broker.channel.ack(3)
     await asyncio.gather(*tasks)
-    assert publisher.in_flight == 0 and not publisher._order
+    assert publisher.in_flight == 0
 
 
-async def test_a_nacked_message_is_published_again_while_time_is_left(publisher):
-    channel = FakeChannel()
-    connect(publisher, channel)
+async def test_a_nacked_message_is_published_again_while_time_is_left(publisher, broker):
     task = asyncio.create_task(publisher.publish(b"x", timeout=5))
     await settle()
-    publisher._on_confirm(nack(1))
+    broker.channel.nack(1)
     await asyncio.sleep(0.3)
-    assert [p[1] for p in channel.published] == [b"x", b"x"] and not task.done()
-    publisher._on_confirm(ack(2))
-    assert await task == channel.published[0][2]
-    assert publisher._m_republished.value(cause="nack") == 1
+    assert [m.body for m in broker.channel.published] == [b"x", b"x"] and not task.done()
+    broker.channel.ack(2)
+    assert await task == broker.channel.published[0].message_id
+    assert metric(publisher.registry, 'warren_messages_republished_total{cause="nack"}') == 1
 
 
-async def test_a_nack_without_time_left_fails_the_message(publisher):
-    connect(publisher, FakeChannel())
+async def test_a_nack_without_time_left_fails_the_message(publisher, broker):
     task = asyncio.create_task(publisher.publish(b"x", timeout=0.1))
     await settle()
-    publisher._on_confirm(nack(1))
+    broker.channel.nack(1)
     with pytest.raises(PublishError, match="nack"):
         await task
 
 
-async def test_an_unroutable_message_fails_even_though_it_is_acked(publisher):
-    channel = FakeChannel()
-    connect(publisher, channel)
+async def test_an_unroutable_message_fails_even_though_it_is_acked(publisher, broker):
     task = asyncio.create_task(publisher.publish(b"x"))
     await settle()
-
-    class Props:
-        message_id = channel.published[0][2]
-    publisher._on_return(channel, None, Props, b"x")
-    publisher._on_confirm(ack(1))
+    broker.channel.return_unroutable(0)
+    broker.channel.ack(1)
     with pytest.raises(PublishError, match="could not be routed"):
         await task
 
 
-async def test_unconfirmed_messages_are_republished_first_after_failover(publisher):
-    first = FakeChannel()
-    connect(publisher, first)
+async def test_unconfirmed_messages_are_republished_first_after_failover(publisher, broker):
+    first = broker.channel
     tasks = [asyncio.create_task(publisher.publish(b"m%d" % i)) for i in range(3)]
     await settle()
-    publisher._on_confirm(ack(1))
-    # The node fails with m1 and m2 unconfirmed; m3 arrives while reconnecting.
-    publisher.ready = False
-    publisher.on_connection_lost()
+    first.ack(1)
+    # The node fails with m1 and m2 unconfirmed; m3 arrives while the publisher reconnects.
+    broker.lose()
     late = asyncio.create_task(publisher.publish(b"m3"))
-    await settle()
-    second = FakeChannel()
-    connect(publisher, second)
-    assert [p[1] for p in second.published] == [b"m1", b"m2", b"m3"]
+    await settle(20)
+    second = broker.channel
+    assert second is not first and second.connection is not first.connection
+    assert [m.body for m in second.published] == [b"m1", b"m2", b"m3"]
     # Same message IDs as before: a consumer can tell a republication.
-    assert [p[2] for p in second.published[:2]] == [p[2] for p in first.published[1:]]
-    publisher._on_confirm(ack(3, multiple=True))
+    assert [m.message_id for m in second.published[:2]] == [m.message_id for m in first.published[1:]]
+    second.ack(3, multiple=True)
     await asyncio.gather(*tasks, late)
-    assert publisher._m_republished.value(cause="failover") == 2
+    assert metric(publisher.registry, 'warren_messages_republished_total{cause="failover"}') == 2
 
 
-async def test_no_reachable_node_answers_at_once(publisher):
-    publisher._loop = asyncio.get_running_loop()
-    waiting = asyncio.create_task(publisher.publish(b"queued while reconnecting"))
-    await settle()
-    publisher.last_error = "rabbit-2:5672: connection refused"
-    publisher.unreachable = True
-    publisher.on_unreachable()
+async def test_no_reachable_node_answers_at_once(settings, broker):
+    broker.refusing = {"rabbit-1:5672", "rabbit-2:5672"}
+    publisher = ConfirmingPublisher(settings)
+    publisher.start()
+    waiting = asyncio.create_task(publisher.publish(b"queued while connecting"))
     with pytest.raises(PublishError, match="no RabbitMQ node is reachable"):
         await waiting
     with pytest.raises(PublishError, match="connection refused"):
         await publisher.publish(b"new")
+    broker.refusing.clear()
+    await asyncio.sleep(0.2)
+    assert publisher.ready
+    await publisher.stop(timeout=1)
 
 
-async def test_a_message_not_confirmed_in_time_fails_and_a_late_confirm_is_ignored(publisher):
-    connect(publisher, FakeChannel())
+async def test_a_message_not_confirmed_in_time_fails_and_a_late_confirm_is_ignored(publisher, broker):
     with pytest.raises(PublishError, match="not confirmed within 0.1 s"):
         await publisher.publish(b"slow", timeout=0.1)
-    publisher._on_confirm(ack(1))
-    assert publisher._m_confirmed.value() == 0
+    broker.channel.ack(1)
+    assert metric(publisher.registry, "warren_messages_confirmed_total") == 0
 
 
 def request(method, path, body=b"", content_type=""):

@@ -34,9 +34,12 @@ def test_every_rabbitmq_pod_is_ready(core):
 
 
 def test_the_pods_form_one_cluster(core):
+    from kubernetes import client
+    replicas = client.AppsV1Api().read_namespaced_stateful_set("rabbitmq", NAMESPACE).spec.replicas
     status = json.loads(run_in(core, "rabbitmq-0", "rabbitmqctl", "--quiet", "cluster_status",
                                "--formatter", "json"))
-    assert len(status["running_nodes"]) == 3 and not status["partitions"]
+    # As many nodes as the StatefulSet has replicas (rabbitmq_k8s_replicas), all running.
+    assert len(status["running_nodes"]) == replicas and not status["partitions"]
 
 
 def test_guest_is_absent_and_the_app_users_exist(core):
