@@ -212,8 +212,17 @@ def test_a_missing_image_with_building_disabled(unchanged):
     ("rabbitmq_node_partition_handling=ignore", ["rabbitmq_node_partition_handling is ignore",
                                                  "rabbitmq_node_allow_partition_handling_ignore=true"]),
     ("messaging_apps_stop_timeout=10", ["messaging_apps_stop_timeout is 10 s", "at least 20 s"]),
+    ("rabbitmq_tls_only=true", ["rabbitmq_tls_only is true, but rabbitmq_tls is false",
+                                "Set rabbitmq_tls: true as well"]),
+    ('{"rabbitmq_tls": true, "rabbitmq_tls_cert": "-----BEGIN CERTIFICATE-----"}',
+     ["only rabbitmq_tls_cert is set", "supply all three"]),
+    ('{"rabbitmq_tls": true, "rabbitmq_tls_ca_cert": "/etc/ssl/ca.pem",'
+     ' "rabbitmq_tls_cert": "/etc/ssl/node.pem", "rabbitmq_tls_key": "/etc/ssl/node.key"}',
+     ["rabbitmq_tls_ca_cert and rabbitmq_tls_cert must hold PEM certificates",
+      "the files' contents rather than their paths"]),
 ], ids=["memory-limit", "watermark-as-percent", "disk-limit-without-unit", "no-management-plugin",
-        "partition-handling-ignore", "stop-timeout"])
+        "partition-handling-ignore", "stop-timeout", "tls-only-without-tls", "tls-cert-without-key",
+        "tls-paths-instead-of-pem"])
 def test_a_setting_that_cannot_be_meant(unchanged, setting, words):
     failed_with(site("-e", setting), *words)
 
