@@ -7,14 +7,25 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-python=${WARREN_PYTHON:-python3}
+# The system's Python when it is recent enough: a venv made from a Python under a user's home
+# (pyenv) is unusable by every other user, and nothing warren does on the controller needs root.
+python=${WARREN_PYTHON:-}
+if [ -z "$python" ]; then
+  for candidate in /usr/bin/python3 python3; do
+    if "$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      python=$candidate
+      break
+    fi
+  done
+fi
+python=${python:-python3}
 venv="$root/.venv"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/warren"
 
 # The `ansible` community package pairs with ansible-core 2.19 and carries the collections
 # we need, so machines without Galaxy can install them from PyPI.
 ansible_bundle_version=12.3.0
-collections=(community/docker community/library_inventory_filtering_v1 kubernetes/core ansible/posix)
+collections=(community/docker community/library_inventory_filtering_v1 kubernetes/core ansible/posix community/crypto)
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -30,7 +41,7 @@ ensure_venv() {
   fi
   log "creating the Python venv in .venv (pinned by requirements.txt)"
   "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "warren needs Python 3.11 or newer: set WARREN_PYTHON to one")'
-  "$python" -m venv "$venv"
+  "$python" -m venv --clear "$venv"
   pip install -r requirements.txt
   # The apps' package (publisher, consumer), for their tests and for the chaos driver.
   pip install --no-deps -e apps
