@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 PURGE ?= 0
 
-.PHONY: bootstrap up down test lint unit molecule chaos bench-deploy bench-apps
+.PHONY: bootstrap test-tools up down test lint unit molecule chaos bench-deploy bench-apps
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -18,7 +18,10 @@ down: bootstrap
 	ansible-playbook playbooks/destroy.yml -e purge=$(if $(filter 1 true yes,$(PURGE)),true,false)
 
 ## test: the whole suite - lint, unit tests, molecule scenarios
-test: bootstrap lint unit molecule
+test: bootstrap test-tools lint unit molecule
+
+test-tools:
+	@scripts/ensure-test-tools.sh
 
 lint:
 	yamllint .
@@ -37,11 +40,12 @@ unit:
 # Every scenario, one after another; the kubernetes one needs a Kubernetes API server
 # (KUBECONFIG) and is reported as skipped without one. The output is kept in build/; on
 # failure its failing parts are repeated at the end.
-SCENARIOS := default failover rabbitmq4
+SCENARIOS := default failover rabbitmq4 production
 molecule:
 	@mkdir -p build
 	@{ for scenario in $(SCENARIOS) $(if $(KUBECONFIG),kubernetes); do \
-	     molecule test -s $$scenario || exit 1; done; \
+	     start=$$SECONDS; molecule test -s $$scenario || exit 1; \
+	     echo "TIME scenario $$scenario: $$((SECONDS - start)) s"; done; \
 	   $(if $(KUBECONFIG),true,echo "SKIPPED scenario kubernetes: no Kubernetes API server here;" \
 	     "set KUBECONFIG to a cluster's kubeconfig to apply and check the manifests there" \
 	     "(tests/k8s renders and validates them in make unit)"); \
@@ -56,7 +60,7 @@ chaos: bootstrap
 
 ## bench-deploy: wall time of a cold site.yml and of an idempotent re-run
 bench-deploy: bootstrap
-	python tests/bench/bench_deploy.py
+	python tests/bench/bench_deploy.py --production
 
 ## bench-apps: publisher throughput and latency against a baseline (needs make up)
 bench-apps: bootstrap

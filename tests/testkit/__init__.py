@@ -108,16 +108,21 @@ def container_logs(names, tail: int = 150) -> str:
     return "\n".join(parts)
 
 
-def ansible_playbook(*argv: str, check: bool = False, timeout: float = 600
-                     ) -> subprocess.CompletedProcess:
-    """Run ansible-playbook of this venv from the project directory (its ansible.cfg)."""
-    binary = Path(sys.executable).with_name("ansible-playbook")
+def ansible(command: str, *argv: str, check: bool = True, timeout: float = 600,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run an Ansible command of this venv from the project directory (its ansible.cfg)."""
+    binary = Path(sys.executable).with_name(command)
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT_DIR / "ansible.cfg"),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **(env or {}))
     # No terminal: a run that would prompt fails instead of waiting.
     return subprocess.run([str(binary), *argv], cwd=PROJECT_DIR, env=env, check=check,
                           capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
+
+
+def ansible_playbook(*argv: str, check: bool = False, timeout: float = 600,
+                     env: dict | None = None) -> subprocess.CompletedProcess:
+    return ansible("ansible-playbook", *argv, check=check, timeout=timeout, env=env)
 
 
 def recap_changed(output: str) -> int:
