@@ -35,7 +35,9 @@ def test_a_message_published_on_the_app_host_reaches_the_consumer(host):
     word = "prod-" + uuid.uuid4().hex[:8]
     status, body = post(host, f"/publish/{word}")
     assert status == 200 and body["confirmed"] is True
-    wait_until(lambda: f"Received a message: {word}" in host.check_output("docker logs consumer 2>&1"),
+    # The simulation names the app containers after their host (see its inventory).
+    consumer = f"consumer-{host.backend.get_hostname()}"
+    wait_until(lambda: f"Received a message: {word}" in host.check_output(f"docker logs {consumer} 2>&1"),
                timeout=30, what="the consumer's log line")
 
 

@@ -1,5 +1,6 @@
 """A certificate is rotated by running site.yml with a new one: only that node restarts, onto
-the new certificate, and the cluster stays whole."""
+the new certificate, and the cluster stays whole. The new private key is never shown, not
+even by --diff."""
 
 import json
 
@@ -13,15 +14,19 @@ def started_at(node):
     return run("docker", "inspect", node, "--format", "{{.State.StartedAt}}").stdout.strip()
 
 
-def test_a_renewed_certificate_restarts_its_node_only_and_is_served():
+def test_a_new_key_and_certificate_restart_their_node_only_and_are_served():
     before = served_certificate(NODES[ROTATED], 5671, ROTATED)
     started = {node: started_at(node) for node in NODES}
-    # A generated certificate is renewed by deleting it (docs/production.md).
-    (CA.parent / f"{ROTATED}.pem").unlink()
+    # A generated key and certificate are renewed by deleting them (docs/production.md).
+    for suffix in ("key", "pem"):
+        (CA.parent / f"{ROTATED}.{suffix}").unlink()
     result = ansible_playbook(
-        "-i", str(INVENTORY), "site.yml", timeout=900,
+        "-i", str(INVENTORY), "site.yml", "--diff", timeout=900,
         env={"ANSIBLE_VAULT_PASSWORD_FILE": str(PROJECT_DIR / "molecule/production/vault-password")})
     assert result.returncode == 0, result.stdout[-4000:]
+    key = (CA.parent / f"{ROTATED}.key").read_text()
+    key_body = "".join(key.strip().splitlines()[1:-1])
+    assert "PRIVATE KEY" not in result.stdout and key_body[:40] not in result.stdout
     assert served_certificate(NODES[ROTATED], 5671, ROTATED) != before
     restarted = {node for node in NODES if started_at(node) != started[node]}
     assert restarted == {ROTATED}

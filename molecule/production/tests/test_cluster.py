@@ -32,6 +32,13 @@ def test_tls_listeners_present_a_certificate_for_the_host_name_signed_by_the_ca(
     assert "Verification: OK" in out.stderr + out.stdout, out.stderr
 
 
+def test_the_private_key_is_readable_by_the_broker_only(host):
+    node = host.backend.get_hostname()
+    # rabbitmq_host_root of the simulation, then the node's configuration directory.
+    key = host.file(f"/var/lib/warren-sim/{node}/etc/warren/{node}/etc/tls/key.pem")
+    assert (key.mode, key.uid, key.gid) == (0o400, 999, 999)
+
+
 @pytest.mark.parametrize("port", [5672, 15672, 15692])
 def test_no_plain_listener_answers(host, port):
     assert refused(NODES[host.backend.get_hostname()], port)
