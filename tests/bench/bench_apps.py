@@ -5,9 +5,12 @@ publisher does. Every 200 counted is a persistent message RabbitMQ confirmed.
 
 Also measured: the ceiling the broker sets when each client waits for the confirm of each
 message (pika straight to a node, no HTTP), which bounds any HTTP publisher that answers
-only after the confirm. Needs the local deployment (make up). Runs the publisher image as extra containers on the
-network rabbits with queues of their own, removes them and their queues at the end. Prints
-figures; asserts nothing. Run: make bench-apps
+only after the confirm. And what TLS costs the publisher: the same 8 clients against a
+publisher that reaches the nodes over AMQPS, next to one over plain AMQP, with the local
+deployment redeployed with TLS on for that measurement (site.yml -e rabbitmq_tls=true) and
+back without it afterwards. Needs the local deployment (make up). Runs the publisher image as
+extra containers on the network rabbits with queues of their own, removes them and their
+queues at the end. Prints figures; asserts nothing. Run: make bench-apps
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_load import run_load  # noqa: E402
-from testkit import admin_credentials, amqp_parameters, api, run, wait_until  # noqa: E402
+from testkit import (admin_credentials, amqp_parameters, ansible_playbook, api, run,  # noqa: E402
+                     wait_until)
 
 # The tutorial's Go publisher on this machine's 3-node 3.10 cluster (measured, see the issue).
 TUTORIAL = {1: 180, 8: 318}
@@ -38,11 +42,18 @@ def publisher_image() -> str:
     return out
 
 
-def start_publisher(image, name, queue_type, port):
+# The CA of the local inventory, once the deployment has TLS (roles/rabbitmq_tls).
+LOCAL_CA = Path.home() / ".local/share/warren/local/tls/ca.pem"
+
+
+def start_publisher(image, name, queue_type, port, tls=False):
     user, password = admin_credentials()
     run("docker", "rm", "-f", name, check=False)
+    hosts = ",".join(f"rabbit-{i}:{5671 if tls else 5672}" for i in (1, 2, 3))
+    tls_args = (["-v", f"{LOCAL_CA}:/ca.pem:ro", "-e", "RABBIT_TLS=true",
+                 "-e", "RABBIT_TLS_CA_FILE=/ca.pem"] if tls else [])
     run("docker", "run", "-d", "--init", "--name", name, "--network", "rabbits",
-        "-p", f"127.0.0.1:{port}:80", "-e", "RABBIT_HOSTS=rabbit-1,rabbit-2,rabbit-3",
+        "-p", f"127.0.0.1:{port}:80", "-e", f"RABBIT_HOSTS={hosts}", *tls_args,
         "-e", f"RABBIT_USERNAME={user}", "-e", f"RABBIT_PASSWORD={password}",
         "-e", f"RABBIT_QUEUE={name}", "-e", f"RABBIT_QUEUE_TYPE={queue_type}",
         "-e", "LOG_LEVEL=WARNING", image)
@@ -111,10 +122,42 @@ def ceiling(queue: str, queue_type: str, clients: int, seconds: float) -> float:
     return count[0] / seconds
 
 
+def deploy(*extra):
+    result = ansible_playbook("site.yml", *extra, timeout=1800)
+    if result.returncode != 0:
+        sys.exit("site.yml %s failed:\n%s" % (" ".join(extra), result.stdout[-3000:]))
+
+
+def tls_cost(image, seconds, clients=8):
+    """req/s of two publishers on the same cluster and the same kind of queue, one reaching the
+    nodes over AMQP, one over AMQPS, measured one after the other."""
+    print(f"\nTLS: the local deployment gets TLS listeners beside the plain ones "
+          f"(site.yml -e rabbitmq_tls=true) ...", flush=True)
+    deploy("-e", "rabbitmq_tls=true")
+    try:
+        rates = {}
+        for tls, port in ((False, 18093), (True, 18094)):
+            name = "bench-tls" if tls else "bench-plain"
+            start_publisher(image, name, "classic", port, tls=tls)
+            try:
+                r = run_load(port, "/publish/hello", clients, seconds)
+                rates[tls] = r.statuses.get(200, 0) / seconds
+                print(f"  {'AMQPS' if tls else 'AMQP '} publisher, {clients} clients: {rates[tls]:7.0f} req/s"
+                      f"  p50 {r.percentile(0.5) * 1000:5.1f} ms  p99 {r.percentile(0.99) * 1000:6.1f} ms"
+                      f"  statuses {r.statuses}", flush=True)
+            finally:
+                remove(name)
+        print(f"  TLS keeps {rates[True] / rates[False]:.0%} of the plain publisher's rate")
+    finally:
+        print("  back to the deployment without TLS ...", flush=True)
+        deploy()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-s", "--seconds", type=float, default=8.0, help="per measurement")
     parser.add_argument("--batch", type=int, default=1000, help="messages per batch request")
+    parser.add_argument("--no-tls", action="store_true", help="skip the TLS cost (no redeploy)")
     options = parser.parse_args()
     seconds = options.seconds
 
@@ -148,6 +191,8 @@ def main():
                       f" {r.messages / seconds:7.0f} msg/s  statuses {r.statuses}", flush=True)
         finally:
             remove(name)
+    if not options.no_tls:
+        tls_cost(image, seconds)
 
 
 if __name__ == "__main__":

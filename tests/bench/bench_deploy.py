@@ -1,6 +1,8 @@
 """Wall time of a cold `ansible-playbook site.yml` and of an idempotent re-run, next to the
 floor: three `docker run` of the same image clustered by classic_config, waiting for
-`await_online_nodes 3`, then one `set_policy`. All three are measured in this one run.
+`await_online_nodes 3`, then one `set_policy`. All three are measured in this one run. With
+--production, also the production inventory over SSH with TLS, on the simulated hosts of the
+`production` scenario (made and removed by the benchmark).
 
 Prints figures; asserts nothing (the machine is shared and noisy). The local deployment is
 replaced by a fresh one, which stays running. Run: make bench-deploy
@@ -9,6 +11,7 @@ replaced by a fresh one, which stays running. Run: make bench-deploy
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -28,10 +31,13 @@ BENCH_NODES = ["bench-1", "bench-2", "bench-3"]
 DISCOVERY_RETRY_LIMIT = 2
 
 
-def playbook(*args: str) -> tuple[float, str]:
+SIMULATION = PROJECT_DIR / "molecule" / "production"
+
+
+def playbook(*args: str, env: dict | None = None) -> tuple[float, str]:
     started = time.monotonic()
     result = subprocess.run(["ansible-playbook", *args], cwd=PROJECT_DIR, capture_output=True,
-                            text=True)
+                            text=True, env=dict(os.environ, **(env or {})))
     elapsed = time.monotonic() - started
     if result.returncode != 0:
         sys.exit(f"ansible-playbook {' '.join(args)} failed:\n{result.stdout[-3000:]}{result.stderr}")
@@ -95,6 +101,8 @@ def main():
     parser.add_argument("-i", "--inventory", default="inventories/local")
     parser.add_argument("-n", "--rounds", type=int, default=3,
                         help="rounds of floor, cold run and re-run; medians are reported")
+    parser.add_argument("--production", action="store_true",
+                        help="also the production inventory on the simulated hosts")
     options = parser.parse_args()
     inventory = ["-i", options.inventory]
     # The floor is a bare cluster, so the comparison leaves the apps out; the whole site.yml
@@ -134,6 +142,27 @@ def main():
     print("site.yml with the apps (app host, publisher, consumer):")
     print(f"  first run after the cluster {with_apps_cold:5.1f} s | re-run {with_apps_warm:5.1f} s"
           f" changed={changed_total(recap.split('PLAY RECAP', 1)[-1])}")
+    if options.production:
+        production(with_apps_cold, with_apps_warm)
+
+
+def production(local_cold: float, local_warm: float):
+    """inventories/production's shape over SSH with TLS, on four simulated hosts: a cold
+    site.yml (the hosts fresh: Python libraries installed, CA and certificates made, nodes,
+    cluster, users, policies, apps) and a re-run."""
+    inventory = ["-i", str(SIMULATION / "inventory")]
+    env = {"ANSIBLE_VAULT_PASSWORD_FILE": str(SIMULATION / "vault-password")}
+    print("\nproduction (simulated hosts, SSH, TLS everywhere, apps included):", flush=True)
+    playbook(*inventory, str(SIMULATION / "destroy.yml"), env=env)
+    playbook(*inventory, str(SIMULATION / "create.yml"), env=env)
+    try:
+        cold, _ = playbook(*inventory, "site.yml", env=env)
+        warm, recap = playbook(*inventory, "site.yml", env=env)
+    finally:
+        playbook(*inventory, str(SIMULATION / "destroy.yml"), env=env)
+    print(f"  cold site.yml {cold:5.1f} s | re-run {warm:5.1f} s"
+          f" changed={changed_total(recap.split('PLAY RECAP', 1)[-1])}"
+          f"   (local, apps included: first run {local_cold:5.1f} s | re-run {local_warm:5.1f} s)")
 
 
 if __name__ == "__main__":
