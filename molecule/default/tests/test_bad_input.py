@@ -220,9 +220,10 @@ def test_a_missing_image_with_building_disabled(unchanged):
      ' "rabbitmq_tls_cert": "/etc/ssl/node.pem", "rabbitmq_tls_key": "/etc/ssl/node.key"}',
      ["rabbitmq_tls_ca_cert and rabbitmq_tls_cert must hold PEM certificates",
       "the files' contents rather than their paths"]),
+    ("rabbitmq_node_listen_address=fd00::11", ["rabbitmq_node_listen_address is fd00::11, not an IPv4 address"]),
 ], ids=["memory-limit", "watermark-as-percent", "disk-limit-without-unit", "no-management-plugin",
         "partition-handling-ignore", "stop-timeout", "tls-only-without-tls", "tls-cert-without-key",
-        "tls-paths-instead-of-pem"])
+        "tls-paths-instead-of-pem", "ipv6-listen-address"])
 def test_a_setting_that_cannot_be_meant(unchanged, setting, words):
     failed_with(site("-e", setting), *words)
 
