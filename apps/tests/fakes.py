@@ -35,7 +35,7 @@ class FakeChannel:
         self.published: list[Published] = []
         self.declared: list[tuple[str, dict]] = []
         self.acked: list[int] = []
-        self.nacked: list[int] = []
+        self.rejected: list[int] = []
         self.prefetch = None
         self._close_callbacks, self._return_callbacks, self._cancel_callbacks = [], [], []
         self._confirm = None
@@ -82,8 +82,8 @@ class FakeChannel:
     def basic_ack(self, delivery_tag):
         self.acked.append(delivery_tag)
 
-    def basic_nack(self, delivery_tag, requeue=True):
-        self.nacked.append(delivery_tag)
+    def basic_reject(self, delivery_tag, requeue=True):
+        self.rejected.append(delivery_tag)
 
     # --- what the broker does ----------------------------------------------------------------
     def ack(self, tag, multiple=False):

@@ -45,7 +45,7 @@ async def test_a_failing_handler_requeues_the_message(consume, broker):
     await consume(handler, retry_delay_initial=0)
     broker.channel.deliver(b"poison")
     await settle()
-    assert broker.channel.nacked == [1] and broker.channel.acked == []
+    assert broker.channel.rejected == [1] and broker.channel.acked == []
 
 
 async def test_failures_in_a_row_requeue_after_a_growing_capped_pause(consume, broker, monkeypatch):
@@ -69,7 +69,7 @@ async def test_failures_in_a_row_requeue_after_a_growing_capped_pause(consume, b
         broker.channel.deliver(b"m")
         await settle()
     assert pauses == [0.1, 0.2, 0.4, 0.8, 1.0, 0.1]
-    assert broker.channel.nacked == [1, 2, 3, 4, 5, 7] and broker.channel.acked == [6]
+    assert broker.channel.rejected == [1, 2, 3, 4, 5, 7] and broker.channel.acked == [6]
 
 
 async def test_stop_finishes_the_messages_in_hand_before_closing(consume, broker):

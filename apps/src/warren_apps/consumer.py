@@ -119,8 +119,11 @@ class QueueConsumer(ReconnectingClient):
             log.exception("processing failed; the message goes back to the queue in %.1f s",
                           delay, extra={"message_id": delivery.message_id})
             await asyncio.sleep(delay)
+            # reject, not nack: since RabbitMQ 4.3 only a reject counts towards a quorum
+            # queue's delivery-limit, so a message no handler can process is dead-lettered
+            # instead of coming back for ever.
             if channel.is_open:
-                channel.basic_nack(tag, requeue=True)
+                channel.basic_reject(tag, requeue=True)
             return
         self._failures_in_a_row = 0
         self._m_seconds.observe(time.monotonic() - started)
