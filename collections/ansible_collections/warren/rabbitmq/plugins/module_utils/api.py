@@ -97,7 +97,9 @@ class RabbitMQClient:
         """The single point where HTTP happens (tests replace it)."""
         return open_url(
             url, data=data, method=method,
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            # JSON wherever the API has it; some actions (enabling a feature flag) answer
+            # nothing and refuse a request that accepts JSON only (HTTP 406).
+            headers={"Content-Type": "application/json", "Accept": "application/json, */*;q=0.1"},
             url_username=self.user, url_password=self._password, force_basic_auth=True,
             validate_certs=self._validate_certs, ca_path=self._ca_cert, timeout=self._timeout)
 

@@ -140,6 +140,17 @@ def check(pattern, definition, apply_to, version, cluster_nodes, enabled_plugins
     if mirroring:
         _check_classic_mirroring(definition, apply_to, cluster_nodes)
 
+    # 4.3 accepts these keys in a policy but does nothing with them: refusing them says so.
+    classic_v1 = [k for k in ("queue-mode",) if k in definition]
+    if str(definition.get("queue-version")) == "1":
+        classic_v1.append("queue-version=1")
+    if classic_v1 and tuple(version) >= (4, 3):
+        raise PolicyError(
+            "RabbitMQ %s removed the first classic queue storage (CQv1), so %s would have no "
+            "effect: every classic queue uses version 2, which keeps messages on disk as lazy "
+            "queues did. Remove %s from the definition."
+            % (_version_text(version), ", ".join(classic_v1), " and ".join(classic_v1)))
+
     missing = sorted({PLUGIN_KEYS[k] for k in definition if k in PLUGIN_KEYS}
                      - set(enabled_plugins))
     if missing:

@@ -29,6 +29,11 @@ class FakeBroker:
         self.queues = []
         self.partitions = {}
         self.alarms = []  # (node, "memory" or "disk")
+        # name -> [state, stability, names of the flags it depends on]
+        self.feature_flags = {"khepri_db": ["enabled", "required", []],
+                              "rabbitmq_4.3.0": ["disabled", "stable", []],
+                              "track_qq_members_uids": ["disabled", "stable", ["rabbitmq_4.3.0"]],
+                              "future_thing": ["disabled", "experimental", []]}
         # A node that has just started reports no plugins for its first polls.
         self.silent_polls = {}
         self.writes = []
@@ -96,6 +101,8 @@ class FakeBroker:
                               "disk_free_alarm": (n, "disk") in self.alarms,
                               "enabled_plugins": [] if silent else self.plugins})
             return 200, nodes
+        if head == "feature-flags":
+            return self._feature_flags(method, parts[1:])
         if head == "queues" and len(parts) == 3:
             return self._queue(method, parts[1], parts[2], body)
         if head == "queues":
@@ -118,6 +125,20 @@ class FakeBroker:
             if not found:
                 return 404, "Object Not Found"
             self.queues.remove(found)
+            return 204, None
+        return 405, "method"
+
+    def _feature_flags(self, method, parts):
+        if method == "GET" and not parts:
+            return 200, [{"name": n, "state": s, "stability": st, "provided_by": "rabbit"}
+                         for n, (s, st, _) in self.feature_flags.items()]
+        if method == "PUT" and len(parts) == 2 and parts[1] == "enable":
+            if parts[0] not in self.feature_flags:
+                return 400, "unsupported"
+            flag = self.feature_flags[parts[0]]
+            for dependency in flag[2]:
+                self.feature_flags[dependency][0] = "enabled"
+            flag[0] = "enabled"
             return 204, None
         return 405, "method"
 

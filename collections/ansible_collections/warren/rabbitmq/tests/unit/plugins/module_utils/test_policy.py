@@ -60,6 +60,23 @@ def test_classic_mirroring_keys_are_refused_on_4x(key):
     assert "quorum queues" in message
 
 
+@pytest.mark.parametrize("definition, refused", [
+    ({"queue-mode": "lazy"}, "queue-mode"),
+    ({"queue-version": 1}, "queue-version=1"),
+    ({"queue-version": "1", "max-length": 10}, "queue-version=1"),
+])
+def test_classic_queue_v1_keys_are_refused_on_4_3_and_accepted_before(definition, refused):
+    with pytest.raises(PolicyError) as raised:
+        check(".*", normalize_definition(definition), "queues", (4, 3, 6), NODES, PLUGINS)
+    assert "4.3.6 removed the first classic queue storage" in str(raised.value)
+    assert "Remove %s" % refused in str(raised.value)
+    check(".*", normalize_definition(definition), "queues", V3, NODES, PLUGINS)
+
+
+def test_classic_queue_version_2_passes_on_4_3():
+    check(".*", {"queue-version": 2}, "queues", (4, 3, 6), NODES, PLUGINS)
+
+
 @pytest.mark.parametrize("definition, words", [
     ({"ha-mode": "all", "ha-params": 2}, "takes no ha-params"),
     ({"ha-mode": "exactly"}, "positive integer"),
