@@ -158,7 +158,7 @@ def test_even_replicas_are_refused_unless_allowed(tmp_path):
 
 def test_storage_class_anti_affinity_and_4x_settings_follow_the_variables(tmp_path):
     result = render(tmp_path, "-e", "rabbitmq_k8s_storage_class=fast-ssd",
-                    "-e", "rabbitmq_k8s_anti_affinity=preferred", "-e", "rabbitmq_series=4.0")
+                    "-e", "rabbitmq_k8s_anti_affinity=preferred", "-e", "rabbitmq_series=4.3")
     assert result.returncode == 0, result.stdout[-2000:]
     documents = (None, None, load(tmp_path))
     spec = doc(documents, "StatefulSet", "rabbitmq")["spec"]
@@ -166,6 +166,8 @@ def test_storage_class_anti_affinity_and_4x_settings_follow_the_variables(tmp_pa
     assert "preferredDuringSchedulingIgnoredDuringExecution" in \
         spec["template"]["spec"]["affinity"]["podAntiAffinity"]
     assert rabbitmq_conf(documents)["default_queue_type"] == "quorum"
+    # 4.3 has no Mnesia, so no partition handling to configure.
+    assert "cluster_partition_handling" not in rabbitmq_conf(documents)
     drain = " ".join(spec["template"]["spec"]["containers"][0]["lifecycle"]["preStop"]["exec"]["command"])
     assert "await_online_synchronized_mirror" not in drain
     # A message given up on after 20 deliveries is dead-lettered, not dropped.

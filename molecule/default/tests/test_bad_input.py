@@ -147,7 +147,7 @@ def test_two_nodes_with_host_networking_on_one_machine(unchanged):
 
 def test_an_unknown_rabbitmq_series(unchanged):
     failed_with(site("-e", "rabbitmq_series=3.9"), "rabbitmq_series 3.9 is not a series warren deploys",
-                "3.10, 4.0")
+                "3.10, 4.3")
 
 
 def test_an_unquoted_series_that_yaml_reads_as_a_number(unchanged, inventory):
@@ -158,15 +158,15 @@ def test_an_unquoted_series_that_yaml_reads_as_a_number(unchanged, inventory):
 
 
 def test_another_rabbitmq_series_on_running_nodes(unchanged):
-    failed_with(site("-e", "rabbitmq_series=4.0"),
-                "rabbit-1 holds the data of RabbitMQ 3.10, and rabbitmq_series is 4.0",
+    failed_with(site("-e", "rabbitmq_series=4.3"),
+                "rabbit-1 holds the data of RabbitMQ 3.10, and rabbitmq_series is 4.3",
                 "Set rabbitmq_series back to 3.10")
 
 
 @pytest.fixture
 def data_volume_of_another_series():
-    """The kept data volume of a removed 4.0 node named rabbit-4."""
-    run("docker", "volume", "create", "--label", "org.warren.rabbitmq-series=4.0", "rabbit-4-data")
+    """The kept data volume of a removed 4.3 node named rabbit-4."""
+    run("docker", "volume", "create", "--label", "org.warren.rabbitmq-series=4.3", "rabbit-4-data")
     yield
     run("docker", "volume", "rm", "rabbit-4-data")
 
@@ -174,14 +174,14 @@ def data_volume_of_another_series():
 def test_another_rabbitmq_series_on_kept_data(data_volume_of_another_series, unchanged, inventory):
     edit(inventory / "hosts.yml", RABBIT_3, RABBIT_3 + "        rabbit-4:\n          rabbitmq_port_offset: 3\n")
     failed_with(site("-e", "rabbitmq_node_allow_unsafe_cluster_size=true", inventory=inventory),
-                "rabbit-4 holds the data of RabbitMQ 4.0, and rabbitmq_series is 3.10")
+                "rabbit-4 holds the data of RabbitMQ 4.3, and rabbitmq_series is 3.10")
 
 
 @pytest.fixture
 def image_of_another_series(tmp_path):
-    """An image that says it holds RabbitMQ 4.0.5."""
+    """An image that says it holds RabbitMQ 4.3.6."""
     (tmp_path / "Dockerfile").write_text(
-        "FROM warren/rabbitmq:3.10\nLABEL org.warren.rabbitmq-version=4.0.5\n")
+        "FROM warren/rabbitmq:3.10\nLABEL org.warren.rabbitmq-version=4.3.6\n")
     run("docker", "build", "--quiet", "--tag", "warren/rabbitmq:other-series", str(tmp_path))
     yield "warren/rabbitmq:other-series"
     run("docker", "rmi", "warren/rabbitmq:other-series")
@@ -190,8 +190,8 @@ def image_of_another_series(tmp_path):
 def test_an_image_of_another_series(image_of_another_series, unchanged):
     failed_with(site("-e", "rabbitmq_image=" + image_of_another_series,
                      "-e", "rabbitmq_image_source=none"),
-                "holds RabbitMQ 4.0.5, and rabbitmq_series is 3.10",
-                "Set rabbitmq_series to the image's series (4.0)")
+                "holds RabbitMQ 4.3.6, and rabbitmq_series is 3.10",
+                "Set rabbitmq_series to the image's series (4.3)")
 
 
 def test_a_missing_image_with_building_disabled(unchanged):

@@ -12,9 +12,9 @@ from warren_apps.config import Settings
 from warren_apps.consumer import QueueConsumer
 
 
-def test_cluster_runs_rabbitmq_4():
+def test_cluster_runs_rabbitmq_4_3():
     info = cluster_info()
-    assert info["version_info"][:2] == [4, 0]
+    assert info["version_info"][:2] == [4, 3]
     assert sorted(info["running_nodes"]) == sorted(nodename(n) for n in NODES)
 
 
