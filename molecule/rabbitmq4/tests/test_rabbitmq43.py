@@ -6,7 +6,7 @@ import json
 
 import pytest
 from testkit import (NODES, admin_credentials, ansible, ansible_playbook, api, cluster_info,
-                     docker_exec, run, wait_until)
+                     docker_exec, lone_node, run)
 
 
 def test_the_image_records_the_exact_version_it_was_built_with():
@@ -41,25 +41,12 @@ def test_every_stable_feature_flag_is_enabled_and_no_deprecated_feature_is_used(
 @pytest.fixture
 def node_with_flags_left_disabled():
     """A lone 4.3 node that enabled only the required flags when it was created, as a cluster
-    does after a patch release brings new ones; published on a port of its own."""
+    does after a patch release brings new ones."""
     _, flags = api("feature-flags")
     required = ",".join(f["name"] for f in flags if f["stability"] == "required")
     name, port = "warren-flags-probe", 25990
-    run("docker", "rm", "-f", name, check=False)
-    run("docker", "run", "-d", "--name", name, "--hostname", "probe",
-        "-e", "RABBITMQ_NODENAME=rabbit@probe", "-e", f"RABBITMQ_FEATURE_FLAGS={required}",
-        "-e", "RABBITMQ_ENABLED_PLUGINS=rabbitmq_management",
-        "-p", f"127.0.0.1:{port}:15672", "warren/rabbitmq:4.3")
-    try:
-        wait_until(lambda: docker_exec(name, "rabbitmq-diagnostics", "--quiet", "check_running",
-                                       check=False).returncode == 0, timeout=90,
-                   what="the probe node to start")
-        user, password = admin_credentials()
-        docker_exec(name, "rabbitmqctl", "--quiet", "add_user", user, password)
-        docker_exec(name, "rabbitmqctl", "--quiet", "set_user_tags", user, "administrator")
+    with lone_node(name, "warren/rabbitmq:4.3", port, env={"RABBITMQ_FEATURE_FLAGS": required}):
         yield name, port
-    finally:
-        run("docker", "rm", "-f", name, check=False)
 
 
 def _disabled(name):

@@ -1,0 +1,131 @@
+# Copyright: warren maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Pure logic of a blue-green migration: a 3.x cluster's definitions (GET /api/definitions)
+translated for a 4.x cluster. Classic mirroring does not exist there, so the queues it
+mirrored become quorum queues and the policy keys that asked for it go; everything else is
+carried over as it is, user password hashes included. Cases with no faithful translation are
+refused with the names of what to change, before anything is written. No I/O here."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from ansible_collections.warren.rabbitmq.plugins.module_utils.policy import CLASSIC_MIRRORING_KEYS
+
+# Queue arguments that only classic queues (or their removed v1 storage) understand.
+CLASSIC_ONLY_ARGUMENTS = ("x-queue-mode", "x-queue-version", "x-queue-master-locator")
+# Policy keys that 4.3 ignores: the first classic queue storage is gone.
+CLASSIC_V1_POLICY_KEYS = ("queue-mode", "queue-version")
+# The cluster's identity stays the target's own.
+IDENTITY_PARAMETERS = ("cluster_name", "internal_cluster_id")
+# Dynamic shovels whose names start so are the migration's own.
+MIGRATION_SHOVEL_PREFIX = "warren-migrate-"
+
+
+class MigrationError(ValueError):
+    """The definitions cannot be carried over as they are; the message says what to change."""
+
+
+def effective_policy(queue, policies):
+    """The policy RabbitMQ applies to a classic queue: the highest-priority match."""
+    matching = [p for p in policies
+                if p.get("vhost") == queue["vhost"]
+                and p.get("apply-to", "all") in ("all", "queues", "classic_queues")
+                and re.search(p["pattern"], queue["name"])]
+    return max(matching, key=lambda p: (int(p.get("priority") or 0), p["name"]), default=None)
+
+
+def _is_classic(queue):
+    return (queue.get("arguments") or {}).get("x-queue-type", "classic") == "classic"
+
+
+def _mirrored(queue, policies):
+    policy = effective_policy(queue, policies)
+    return _is_classic(queue) and policy is not None and "ha-mode" in policy["definition"]
+
+
+def _quorum_refusal(queue):
+    """Why a mirrored queue cannot become a quorum queue, or None."""
+    arguments = queue.get("arguments") or {}
+    if not queue.get("durable", True):
+        return "it is not durable (quorum queues always are)"
+    if queue.get("auto_delete"):
+        return "it is auto-delete (quorum queues never are)"
+    if "x-max-priority" in arguments:
+        return "it has x-max-priority (quorum queues have two fixed priority levels instead)"
+    if arguments.get("x-overflow") == "reject-publish-dlx":
+        return "its x-overflow is reject-publish-dlx (quorum queues know drop-head and reject-publish)"
+    return None
+
+
+def translate_definitions(export, keep_classic=()):
+    """Definitions for a 4.x cluster from a 3.x export, and a list of notes saying what changed.
+
+    ``keep_classic`` names queues (``vhost/name`` or ``name`` for the default vhost) to leave
+    classic - unreplicated - instead of making them quorum queues.
+    """
+    policies = export.get("policies") or []
+    result = {key: copy.deepcopy(export.get(key) or [])
+              for key in ("users", "vhosts", "permissions", "topic_permissions", "exchanges",
+                          "bindings")}
+    notes = []
+
+    shovels = [p["name"] for p in export.get("parameters") or []
+               if p.get("component") == "shovel" and not p["name"].startswith(MIGRATION_SHOVEL_PREFIX)]
+    if shovels:
+        raise MigrationError(
+            "The cluster runs the dynamic shovel(s) %s. Carried over, they would run on both "
+            "clusters and copy their messages twice: delete them on the old cluster (or move "
+            "them yourself after the switch), then run again." % ", ".join(sorted(shovels)))
+    # The migration manages its own shovels; they are never definitions to carry.
+    result["parameters"] = [p for p in copy.deepcopy(export.get("parameters") or [])
+                            if not (p.get("component") == "shovel"
+                                    and p["name"].startswith(MIGRATION_SHOVEL_PREFIX))]
+    result["global_parameters"] = [p for p in copy.deepcopy(export.get("global_parameters") or [])
+                                   if p["name"] not in IDENTITY_PARAMETERS]
+
+    for vhost in result["vhosts"]:
+        metadata = vhost.setdefault("metadata", {})
+        if metadata.get("default_queue_type") in (None, "", "undefined", "classic"):
+            metadata["default_queue_type"] = "quorum"
+            notes.append("vhost %s: queues declared without a type are quorum queues" % vhost["name"])
+
+    refused, result["queues"] = [], []
+    for queue in copy.deepcopy(export.get("queues") or []):
+        label = queue["name"] if queue["vhost"] == "/" else "%s/%s" % (queue["vhost"], queue["name"])
+        arguments = queue.setdefault("arguments", {})
+        dropped = [a for a in CLASSIC_ONLY_ARGUMENTS if a in arguments]
+        for argument in dropped:
+            del arguments[argument]
+        if _mirrored(queue, policies) and label not in keep_classic:
+            reason = _quorum_refusal(queue)
+            if reason:
+                refused.append("%s: %s" % (label, reason))
+                continue
+            arguments["x-queue-type"] = "quorum"
+            notes.append("queue %s: mirrored classic -> quorum" % label)
+        elif dropped:
+            notes.append("queue %s: stays classic" % label)
+        if dropped:
+            notes.append("queue %s: dropped %s" % (label, ", ".join(dropped)))
+        result["queues"].append(queue)
+    if refused:
+        raise MigrationError(
+            "These mirrored queues have no quorum equivalent: %s. Change them on the old "
+            "cluster, or name them in keep_classic to carry them over as classic queues "
+            "without replicas." % "; ".join(refused))
+
+    result["policies"] = []
+    for policy in copy.deepcopy(policies):
+        removed = [k for k in CLASSIC_MIRRORING_KEYS + CLASSIC_V1_POLICY_KEYS
+                   if k in policy["definition"]]
+        for key in removed:
+            del policy["definition"][key]
+        if removed and not policy["definition"]:
+            notes.append("policy %s: only mirrored, not carried over" % policy["name"])
+            continue
+        if removed:
+            notes.append("policy %s: dropped %s" % (policy["name"], ", ".join(removed)))
+        result["policies"].append(policy)
+    return result, notes
