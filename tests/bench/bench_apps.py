@@ -16,6 +16,7 @@ queues at the end. Prints figures; asserts nothing. Run: make bench-apps
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 import time
@@ -27,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_load import run_load  # noqa: E402
-from testkit import (admin_credentials, amqp_parameters, ansible_playbook, api, run,  # noqa: E402
-                     wait_until)
+from testkit import (PROJECT_DIR, admin_credentials, amqp_parameters, ansible_playbook, api,  # noqa: E402
+                     run, wait_until)
+from testkit.plots import latency_chart, throughput_chart  # noqa: E402
 
 # The tutorial's Go publisher on this machine's 3-node 3.10 cluster (measured, see the issue).
 TUTORIAL = {1: 180, 8: 318}
@@ -158,11 +160,17 @@ def main():
     parser.add_argument("-s", "--seconds", type=float, default=8.0, help="per measurement")
     parser.add_argument("--batch", type=int, default=1000, help="messages per batch request")
     parser.add_argument("--no-tls", action="store_true", help="skip the TLS cost (no redeploy)")
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "build" / "bench-apps.json",
+                        help="figures as JSON; the charts go beside it")
     options = parser.parse_args()
+    # req/s per number of clients for each line of the throughput chart; p50/p99 per measurement.
+    throughput = {"tutorial's Go publisher": dict(TUTORIAL)}
+    latency = {}
     seconds = options.seconds
 
     print(f"baseline, one connection per message ({seconds:.0f} s each):", flush=True)
     base = {n: baseline(n, seconds) for n in (1, 8)}
+    throughput["one connection per message (Python)"] = base
     for n, rate in base.items():
         print(f"  {n} client(s): {rate:7.0f} msg/s   (the tutorial's Go publisher: {TUTORIAL[n]} req/s)")
 
@@ -175,10 +183,14 @@ def main():
             print(f"\n{label} queue ({seconds:.0f} s each):", flush=True)
             for clients in (1, 8):
                 top = ceiling(name, queue_type, clients, seconds)
+                throughput.setdefault(f"broker ceiling, {label}", {})[clients] = top
                 print(f"  broker ceiling, pika waiting for each confirm, {clients} client(s):"
                       f" {top:7.0f} msg/s", flush=True)
                 r = run_load(port, "/publish/hello", clients, seconds)
                 rate = r.statuses.get(200, 0) / seconds
+                throughput.setdefault(f"publisher, {label}", {})[clients] = rate
+                latency[f"{label}, {clients} client(s)"] = {
+                    "p50": r.percentile(0.5) * 1000, "p99": r.percentile(0.99) * 1000}
                 print(f"  POST /publish/:message, {clients} client(s): {rate:7.0f} req/s"
                       f"  p50 {r.percentile(0.5) * 1000:5.1f} ms  p99 {r.percentile(0.99) * 1000:6.1f} ms"
                       f"  x{rate / base[clients]:.1f} baseline, x{rate / TUTORIAL[clients]:.1f} tutorial,"
@@ -193,6 +205,13 @@ def main():
             remove(name)
     if not options.no_tls:
         tls_cost(image, seconds)
+
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps({"seconds": seconds, "throughput": throughput,
+                                       "latency_ms": latency}, indent=2) + "\n")
+    charts = [throughput_chart(throughput, options.out.with_name(options.out.stem + "-throughput.png")),
+              latency_chart(latency, options.out.with_name(options.out.stem + "-latency.png"))]
+    print("\nfigures written to", options.out, "and", ", ".join(str(c) for c in charts))
 
 
 if __name__ == "__main__":

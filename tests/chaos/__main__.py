@@ -25,6 +25,6 @@ for queue_type in options.queue_types or ["classic", "quorum"]:
     finally:
         undeploy(queue_type)
 print(table(reports))
-write_json(reports, Path(options.json))
-print("\nfigures written to", options.json)
+charts = write_json(reports, Path(options.json))
+print("\nfigures written to", options.json, "and", ", ".join(str(c) for c in charts))
 raise SystemExit(1 if any(r.lost for r in reports) else 0)

@@ -17,6 +17,9 @@ class FaultResult:
     failed_publishes: int = 0
     healed_s: float = 0.0
     note: str = ""
+    # Seconds since the traffic started, for the timeline.
+    injected_at_s: float = 0.0
+    healed_at_s: float = 0.0
 
 
 @dataclass
@@ -32,6 +35,20 @@ class Report:
     statuses: dict = field(default_factory=dict)
     faults: list = field(default_factory=list)
     lost_sample: list = field(default_factory=list)
+    # Confirms per bin of TIMELINE_BIN_S seconds since the traffic started.
+    confirms_timeline: list = field(default_factory=list)
+
+
+TIMELINE_BIN_S = 0.1
+
+
+def binned(times, start, end, bin_s=TIMELINE_BIN_S):
+    """How many of ``times`` fall in each bin of ``bin_s`` seconds from ``start`` to ``end``."""
+    counts = [0] * max(int((end - start) / bin_s) + 1, 1)
+    for t in times:
+        if start <= t <= end:
+            counts[int((t - start) / bin_s)] += 1
+    return counts
 
 
 def max_gap(times, start, end):
@@ -59,5 +76,14 @@ def table(reports) -> str:
 
 
 def write_json(reports, path: Path):
+    """The figures as JSON, and a timeline chart per queue type beside it (<name>-<type>.png)."""
+    from testkit.plots import chaos_timeline
+
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps([asdict(r) for r in reports], indent=2) + "\n")
+    charts = []
+    for r in reports:
+        faults = [f if isinstance(f, dict) else asdict(f) for f in r.faults]
+        charts.append(chaos_timeline(r.queue_type, TIMELINE_BIN_S, r.confirms_timeline, faults,
+                                     path.with_name(f"{path.stem}-{r.queue_type}.png")))
+    return charts

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from chaos.cluster import Faults, wait_replicas_in_sync, wait_whole
-from chaos.report import FaultResult, Report, max_gap
+from chaos.report import FaultResult, Report, binned, max_gap
 from chaos.traffic import HttpTraffic
 
 
@@ -19,6 +19,7 @@ def run_chaos(queue_type: str, queue: str, hold: float = 8.0, settle: float = 3.
     report = Report(queue_type=queue_type, queue=queue)
     faults = Faults(queue, hold)
     traffic.start()
+    began = time.time()
     try:
         time.sleep(settle)
         for name, inject in faults.all():
@@ -38,11 +39,13 @@ def run_chaos(queue_type: str, queue: str, hold: float = 8.0, settle: float = 3.
                 unavailable_s=round(max_gap(traffic.confirm_times, started, end), 2),
                 consumer_gap_s=round(max_gap(traffic.delivery_times, started, end), 2),
                 failed_publishes=len(traffic.failures) - failed_before,
-                healed_s=round(healed - started, 1), note=note)
+                healed_s=round(healed - started, 1), note=note,
+                injected_at_s=round(injected - began, 2), healed_at_s=round(healed - began, 2))
             report.faults.append(result)
             log(f"[{queue_type}]   {result}")
     finally:
         traffic.stop_publishing()
+        report.confirms_timeline = binned(traffic.confirm_times, began, time.time())
     traffic.drain()
 
     lost = traffic.lost()

@@ -26,7 +26,8 @@ def chaos_reports():
 def pytest_terminal_summary(terminalreporter):
     if REPORTS:
         path = Path(os.environ.get("WARREN_CHAOS_REPORT", PROJECT_DIR / "build" / "chaos.json"))
-        write_json(REPORTS, path)
+        charts = write_json(REPORTS, path)
         terminalreporter.section("what survives what")
         terminalreporter.write_line(table(REPORTS))
-        terminalreporter.write_line(f"figures written to {path}")
+        terminalreporter.write_line(f"figures written to {path}, charts: "
+                                    + ", ".join(str(c) for c in charts))
