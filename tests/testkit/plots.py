@@ -26,6 +26,8 @@ def throughput_chart(series: dict[str, dict[int, float]], path: Path,
         clients = sorted(points)
         axes.plot(clients, [points[c] for c in clients], marker="o", label=label)
     axes.set_xscale("log", base=2)
+    ticks = sorted({c for points in series.values() for c in points})
+    axes.set_xticks(ticks, [str(c) for c in ticks])
     axes.set_xlabel("concurrent clients (confirms in flight)")
     axes.set_ylabel("per second")
     axes.set_title(title)
