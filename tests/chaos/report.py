@@ -17,8 +17,10 @@ class FaultResult:
     failed_publishes: int = 0
     healed_s: float = 0.0
     note: str = ""
-    # Seconds since the traffic started, for the timeline.
-    injected_at_s: float = 0.0
+    # Seconds since the traffic started, for the timeline: the fault began, was undone (the
+    # node started, unpaused, reconnected), and the cluster was whole again.
+    started_at_s: float = 0.0
+    undone_at_s: float = 0.0
     healed_at_s: float = 0.0
 
 

@@ -40,7 +40,8 @@ def run_chaos(queue_type: str, queue: str, hold: float = 8.0, settle: float = 3.
                 consumer_gap_s=round(max_gap(traffic.delivery_times, started, end), 2),
                 failed_publishes=len(traffic.failures) - failed_before,
                 healed_s=round(healed - started, 1), note=note,
-                injected_at_s=round(injected - began, 2), healed_at_s=round(healed - began, 2))
+                started_at_s=round(started - began, 2), undone_at_s=round(injected - began, 2),
+                healed_at_s=round(healed - began, 2))
             report.faults.append(result)
             log(f"[{queue_type}]   {result}")
     finally:

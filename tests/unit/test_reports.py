@@ -16,7 +16,7 @@ def test_confirms_are_counted_per_bin_and_outside_ones_ignored():
 
 def test_a_chaos_report_is_written_as_json_with_a_timeline_chart_per_queue_type(tmp_path):
     fault = FaultResult(fault="kill queue leader", node="rabbit-2", unavailable_s=0.4,
-                        injected_at_s=3.0, healed_at_s=9.5)
+                        started_at_s=1.0, undone_at_s=3.0, healed_at_s=9.5)
     reports = [Report(queue_type=t, queue="publisher", faults=[fault],
                       confirms_timeline=[5, 6, 0, 0, 7] * 30) for t in ("classic", "quorum")]
     charts = write_json(reports, tmp_path / "chaos.json")
@@ -24,7 +24,7 @@ def test_a_chaos_report_is_written_as_json_with_a_timeline_chart_per_queue_type(
     for chart in charts:
         assert chart.read_bytes().startswith(PNG)
     written = json.loads((tmp_path / "chaos.json").read_text())
-    assert written[1]["faults"][0]["injected_at_s"] == 3.0
+    assert written[1]["faults"][0]["undone_at_s"] == 3.0
     assert written[1]["confirms_timeline"][:5] == [5, 6, 0, 0, 7]
 
 
