@@ -6,7 +6,7 @@ import json
 
 import pytest
 from testkit import (NODES, admin_credentials, ansible, ansible_playbook, api, cluster_info,
-                     docker_exec, lone_node, run)
+                     docker_exec, lone_node, rabbitmqctl_json, run)
 
 
 def test_the_image_records_the_exact_version_it_was_built_with():
@@ -21,8 +21,7 @@ def test_the_image_records_the_exact_version_it_was_built_with():
 
 def test_metadata_lives_in_khepri_and_no_partition_handling_is_written():
     for node in NODES:
-        flags = {f["name"]: f["state"] for f in json.loads(docker_exec(
-            node, "rabbitmqctl", "--quiet", "list_feature_flags", "--formatter", "json").stdout)}
+        flags = {f["name"]: f["state"] for f in rabbitmqctl_json(node, "list_feature_flags")}
         assert flags["khepri_db"] == "enabled"
         config = docker_exec(node, "cat", "/etc/rabbitmq/rabbitmq.conf").stdout
         assert "cluster_name = warren" in config
@@ -50,9 +49,8 @@ def node_with_flags_left_disabled():
 
 
 def _disabled(name):
-    listed = json.loads(docker_exec(name, "rabbitmqctl", "--quiet", "list_feature_flags",
-                                    "--formatter", "json").stdout)
-    return sorted(f["name"] for f in listed if f["state"] != "enabled")
+    return sorted(f["name"] for f in rabbitmqctl_json(name, "list_feature_flags")
+                  if f["state"] != "enabled")
 
 
 def test_the_feature_flag_module_enables_what_was_left_disabled(node_with_flags_left_disabled):
