@@ -11,12 +11,11 @@ from __future__ import annotations
 import copy
 import re
 
-from ansible_collections.warren.rabbitmq.plugins.module_utils.policy import CLASSIC_MIRRORING_KEYS
+from ansible_collections.warren.rabbitmq.plugins.module_utils.policy import (
+    CLASSIC_MIRRORING_KEYS, CLASSIC_V1_KEYS)
 
 # Queue arguments that only classic queues (or their removed v1 storage) understand.
 CLASSIC_ONLY_ARGUMENTS = ("x-queue-mode", "x-queue-version", "x-queue-master-locator")
-# Policy keys that 4.3 ignores: the first classic queue storage is gone.
-CLASSIC_V1_POLICY_KEYS = ("queue-mode", "queue-version")
 # The cluster's identity stays the target's own.
 IDENTITY_PARAMETERS = ("cluster_name", "internal_cluster_id")
 # Dynamic shovels whose names start so are the migration's own.
@@ -118,7 +117,7 @@ def translate_definitions(export, keep_classic=()):
 
     result["policies"] = []
     for policy in copy.deepcopy(policies):
-        removed = [k for k in CLASSIC_MIRRORING_KEYS + CLASSIC_V1_POLICY_KEYS
+        removed = [k for k in CLASSIC_MIRRORING_KEYS + CLASSIC_V1_KEYS
                    if k in policy["definition"]]
         for key in removed:
             del policy["definition"][key]

@@ -14,6 +14,10 @@ CLASSIC_MIRRORING_KEYS = (
     "ha-promote-on-shutdown", "ha-promote-on-failure", "queue-master-locator",
 )
 
+# Keys of the first classic queue storage (CQv1), which RabbitMQ 4.3 removed; queue-version
+# 2 still names the current one.
+CLASSIC_V1_KEYS = ("queue-mode", "queue-version")
+
 # Definition keys whose values are integers; "2" and 2 mean the same to the user.
 INTEGER_KEYS = (
     "message-ttl", "expires", "max-length", "max-length-bytes", "delivery-limit",
@@ -141,7 +145,7 @@ def check(pattern, definition, apply_to, version, cluster_nodes, enabled_plugins
         _check_classic_mirroring(definition, apply_to, cluster_nodes)
 
     # 4.3 accepts these keys in a policy but does nothing with them: refusing them says so.
-    classic_v1 = [k for k in ("queue-mode",) if k in definition]
+    classic_v1 = ["queue-mode"] if "queue-mode" in definition else []
     if str(definition.get("queue-version")) == "1":
         classic_v1.append("queue-version=1")
     if classic_v1 and tuple(version) >= (4, 3):

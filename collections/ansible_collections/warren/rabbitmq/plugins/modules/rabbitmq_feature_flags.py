@@ -69,17 +69,17 @@ def _wanted(names, flags):
             wanted += [f["name"] for f in flags if f.get("stability") in ("stable", "required")]
         elif name not in by_name:
             raise ValueError("names: the cluster has no feature flag '%s'; it has %s."
-                           % (name, ", ".join(sorted(by_name))))
+                             % (name, ", ".join(sorted(by_name))))
         elif by_name[name].get("stability") == "experimental":
             raise ValueError("names: the feature flag '%s' is experimental; warren enables stable "
-                           "flags only. Remove it from names." % name)
+                             "flags only. Remove it from names." % name)
         else:
             wanted.append(name)
     unavailable = [n for n in wanted if by_name[n]["state"] == "unavailable"]
     if unavailable:
         raise ValueError("The feature flags %s are unavailable: a node of the cluster does not "
-                       "know them, which happens while nodes run different versions. Upgrade "
-                       "every node first; nothing was enabled." % ", ".join(unavailable))
+                         "know them, which happens while nodes run different versions. Upgrade "
+                         "every node first; nothing was enabled." % ", ".join(unavailable))
     return [n for n in dict.fromkeys(wanted) if by_name[n]["state"] != "enabled"]
 
 
