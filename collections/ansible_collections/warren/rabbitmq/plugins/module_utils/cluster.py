@@ -9,9 +9,10 @@ import time
 
 from ansible_collections.warren.rabbitmq.plugins.module_utils.api import parse_version, path
 
-_NODE_COLUMNS = "name,running,partitions,mem_alarm,disk_free_alarm,enabled_plugins"
+_NODE_COLUMNS = ("name,running,partitions,mem_alarm,disk_free_alarm,enabled_plugins,disk_free,"
+                 "disk_free_limit")
 _QUEUE_COLUMNS = ("name,vhost,type,state,node,leader,members,online,slave_nodes,"
-                  "synchronised_slave_nodes,messages")
+                  "synchronised_slave_nodes,messages,message_bytes")
 
 
 def _node(raw):
@@ -19,7 +20,8 @@ def _node(raw):
                                 ("disk", raw.get("disk_free_alarm"))) if flag]
     return {"name": raw["name"], "running": bool(raw.get("running")),
             "partitions": sorted(raw.get("partitions") or []), "alarms": alarms,
-            "enabled_plugins": sorted(raw.get("enabled_plugins") or [])}
+            "enabled_plugins": sorted(raw.get("enabled_plugins") or []),
+            "disk_free": raw.get("disk_free") or 0, "disk_free_limit": raw.get("disk_free_limit") or 0}
 
 
 def _queue(raw):
@@ -32,6 +34,7 @@ def _queue(raw):
         "mirrors": sorted(raw.get("slave_nodes") or []),
         "synchronised_mirrors": sorted(raw.get("synchronised_slave_nodes") or []),
         "messages": raw.get("messages") or 0,
+        "bytes": raw.get("message_bytes") or 0,
     }
 
 
@@ -68,6 +71,14 @@ def read_cluster(client, gather=(), vhost=None, plugins_wait=0):
         "plugins": plugins,
     }
     scope = "" if vhost is None else "/" + path(vhost)
+    if "connections" in gather:
+        info["connections"] = sorted(
+            ({"name": c.get("name", ""), "user": c.get("user", ""), "vhost": c.get("vhost", ""),
+              "connection_name": (c.get("client_properties") or {}).get("connection_name", "")}
+             for c in client.get("connections%s?columns=name,user,vhost,client_properties" % scope)),
+            key=lambda c: c["name"])
+    if "definitions" in gather:
+        info["definitions"] = client.get("definitions" + scope)
     if "policies" in gather:
         info["policies"] = client.get("policies" + scope)
     if "queues" in gather:

@@ -20,6 +20,8 @@ CLASSIC_ONLY_ARGUMENTS = ("x-queue-mode", "x-queue-version", "x-queue-master-loc
 IDENTITY_PARAMETERS = ("cluster_name", "internal_cluster_id")
 # Dynamic shovels whose names start so are the migration's own.
 MIGRATION_SHOVEL_PREFIX = "warren-migrate-"
+# Policy keys that act only through the federation upstreams the cluster defines.
+FEDERATION_KEYS = ("federation-upstream-set", "federation-upstream")
 
 
 class MigrationError(ValueError):
@@ -115,6 +117,7 @@ def translate_definitions(export, keep_classic=()):
             "cluster, or name them in keep_classic to carry them over as classic queues "
             "without replicas." % "; ".join(refused))
 
+    upstreams = any(p.get("component") == "federation-upstream" for p in result["parameters"])
     result["policies"] = []
     for policy in copy.deepcopy(policies):
         removed = [k for k in CLASSIC_MIRRORING_KEYS + CLASSIC_V1_KEYS
@@ -124,7 +127,84 @@ def translate_definitions(export, keep_classic=()):
         if removed and not policy["definition"]:
             notes.append("policy %s: only mirrored, not carried over" % policy["name"])
             continue
+        # The tutorial's ha-fed keeps federation-upstream-set: all, which does nothing without
+        # upstreams - and carried over, it would tie with the new cluster's own policies.
+        if removed and not upstreams and set(policy["definition"]) <= set(FEDERATION_KEYS):
+            notes.append("policy %s: only mirrored (no federation upstream is defined), not "
+                         "carried over" % policy["name"])
+            continue
         if removed:
             notes.append("policy %s: dropped %s" % (policy["name"], ", ".join(removed)))
         result["policies"].append(policy)
     return result, notes
+
+
+# How each kind of definition is identified, and the properties that must match when the
+# target already has it. Kinds without properties are never compared: what exists stays.
+_IDENTITY = {
+    "users": ("name",),
+    "vhosts": ("name",),
+    "permissions": ("user", "vhost"),
+    "topic_permissions": ("user", "vhost", "exchange"),
+    "parameters": ("vhost", "component", "name"),
+    "global_parameters": ("name",),
+    "policies": ("vhost", "name"),
+    "queues": ("vhost", "name"),
+    "exchanges": ("vhost", "name"),
+    "bindings": ("vhost", "source", "destination", "destination_type", "routing_key", "arguments"),
+}
+# A queue or exchange cannot be redeclared with other properties.
+_IMMUTABLE = {
+    "queues": ("durable", "auto_delete", "arguments"),
+    "exchanges": ("type", "durable", "auto_delete", "internal", "arguments"),
+}
+KINDS = tuple(_IDENTITY)
+
+
+def _key(kind, item):
+    return tuple(repr(item.get(field)) if field == "arguments" else item.get(field)
+                 for field in _IDENTITY[kind])
+
+
+def label(kind, item):
+    """A definition as people name it, e.g. 'queues publisher (vhost /)'."""
+    names = " ".join(str(item.get(f)) for f in _IDENTITY[kind] if f not in ("vhost", "arguments"))
+    return "%s %s%s" % (kind, names, " (vhost %s)" % item["vhost"] if "vhost" in _IDENTITY[kind] else "")
+
+
+def missing_definitions(wanted, current):
+    """What of ``wanted`` the ``current`` definitions lack, as a definitions document.
+
+    Nothing that exists is changed: a user, policy or parameter of the target stays as the
+    target has it. A queue or exchange that exists with other properties cannot be, so it is
+    a conflict: MigrationError names each one before anything is imported.
+    """
+    missing, conflicts = {}, []
+    for kind in KINDS:
+        have = {_key(kind, item): item for item in current.get(kind) or []}
+        for item in wanted.get(kind) or []:
+            existing = have.get(_key(kind, item))
+            if existing is None:
+                missing.setdefault(kind, []).append(item)
+                continue
+            differing = [f for f in _IMMUTABLE.get(kind, ())
+                         if _property(item, f) != _property(existing, f)]
+            if differing:
+                conflicts.append("%s (%s: %s on the target, %s wanted)" % (
+                    label(kind, item), differing[0], _property(existing, differing[0]),
+                    _property(item, differing[0])))
+    if conflicts:
+        raise MigrationError(
+            "These exist on the target with other properties, and a queue or exchange cannot "
+            "be changed in place: %s. Delete them on the target (they must be empty) or change "
+            "them on the source, then run again; nothing was imported." % "; ".join(conflicts))
+    return missing
+
+
+def _property(item, field):
+    """A property as RabbitMQ compares it: no arguments are {}, "2" is 2."""
+    value = item.get(field)
+    if field == "arguments":
+        return {k: int(v) if isinstance(v, str) and v.lstrip("-").isdigit() else v
+                for k, v in sorted((value or {}).items())}
+    return value

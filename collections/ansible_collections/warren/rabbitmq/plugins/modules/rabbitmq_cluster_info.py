@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Returns the cluster's version, its nodes and which of them run, network partitions,
     resource alarms, enabled plugins and, on request, its policies and, for each queue,
-    its type, its leader (or master) and its mirrors or members.
+    its type, its leader (or master) and its mirrors or members, or all its definitions.
   - Read-only. Roles and tests use it instead of parsing command-line output.
 options:
   gather:
@@ -20,7 +20,7 @@ options:
         a request; queues can be many.
     type: list
     elements: str
-    choices: [policies, queues]
+    choices: [connections, definitions, policies, queues]
     default: []
   vhost:
     description: Only read the policies and queues of this virtual host; all when omitted.
@@ -89,7 +89,8 @@ nodes:
   elements: dict
   sample:
     - {name: rabbit@rabbit-1, running: true, partitions: [], alarms: [],
-       enabled_plugins: [rabbitmq_management]}
+       enabled_plugins: [rabbitmq_management], disk_free: 52613349376,
+       disk_free_limit: 1000000000}
 running_nodes:
   description: Names of the members that run.
   returned: always
@@ -111,6 +112,17 @@ plugins:
   returned: always
   type: list
   elements: str
+connections:
+  description: Client connections, each with C(name), C(user), C(vhost) and the
+    C(connection_name) the client gave.
+  returned: when O(gather) contains C(connections)
+  type: list
+  elements: dict
+definitions:
+  description: The cluster's definitions (C(GET /api/definitions)), password hashes included;
+    register them with C(no_log).
+  returned: when O(gather) contains C(definitions)
+  type: dict
 policies:
   description: Policies, as the API returns them.
   returned: when O(gather) contains C(policies)
@@ -140,6 +152,7 @@ queues:
       type: list
       elements: str
     messages: {description: Messages ready and unacknowledged., type: int}
+    bytes: {description: Size of the messages' bodies, ready and unacknowledged., type: int}
 """
 
 from ansible_collections.warren.rabbitmq.plugins.module_utils.cluster import read_cluster
@@ -151,7 +164,8 @@ def run(module, client):
 
 def main():
     RabbitMQModule(dict(
-        gather=dict(type="list", elements="str", default=[], choices=["policies", "queues"]),
+        gather=dict(type="list", elements="str", default=[],
+                    choices=["connections", "definitions", "policies", "queues"]),
         vhost=dict(type="str"),
     )).run(run)
 

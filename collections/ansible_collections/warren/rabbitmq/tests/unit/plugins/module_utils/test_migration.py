@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.warren.rabbitmq.plugins.module_utils.migration import (
-    MigrationError, effective_policy, translate_definitions)
+    MigrationError, effective_policy, missing_definitions, translate_definitions)
 
 HA_FED = {"vhost": "/", "name": "ha-fed", "pattern": ".*", "apply-to": "queues", "priority": 1,
           "definition": {"ha-mode": "nodes", "ha-params": ["rabbit@rabbit-1", "rabbit@rabbit-2"],
@@ -120,3 +120,28 @@ def test_dynamic_shovels_are_refused_and_the_migrations_own_are_not_carried():
 def test_an_empty_export_gives_empty_definitions():
     result, notes = translate_definitions({})
     assert all(value == [] for value in result.values()) and notes == []
+
+
+def test_a_policy_left_pointing_at_no_federation_upstream_is_not_carried_over():
+    result, notes = translate_definitions(export(parameters=[]))
+    assert result["policies"] == []
+    assert "policy ha-fed: only mirrored (no federation upstream is defined), not carried over" in notes
+
+
+def test_only_what_the_target_lacks_is_imported_and_what_it_has_stays():
+    wanted, _ = translate_definitions(export())
+    target_user = dict(wanted["users"][0], password_hash="b3RoZXI=")
+    current = {"users": [target_user], "vhosts": wanted["vhosts"],
+               "queues": [dict(wanted["queues"][0], arguments={"x-queue-type": "quorum",
+                                                               "x-message-ttl": "60000"})]}
+    missing = missing_definitions(wanted, current)
+    assert "users" not in missing and "vhosts" not in missing and "queues" not in missing
+    assert missing["exchanges"] == wanted["exchanges"] and missing["bindings"] == wanted["bindings"]
+    assert missing_definitions(wanted, wanted) == {}
+
+
+def test_a_queue_of_another_type_on_the_target_is_a_conflict_named_before_any_import():
+    wanted, _ = translate_definitions(export())
+    current = {"queues": [dict(wanted["queues"][0], arguments={"x-queue-type": "classic"})]}
+    with pytest.raises(MigrationError, match=r"queues publisher \(vhost /\) \(arguments: .*classic.* on the target"):
+        missing_definitions(wanted, current)
