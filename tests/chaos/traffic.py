@@ -2,7 +2,8 @@
 
 Publishers POST /publish/<id> to the deployed publisher, each id unique to the run; only a
 200 means "confirmed". What the deployed consumer received comes from its log, one
-"Received a message: <id>" line per delivery, with the time it logged it.
+"Received a message: <id>" line per delivery, with the time it logged it: from its container's
+log, or from its unit's journal on the app host when the container is replaced during the run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import uuid
 from collections import Counter
 from datetime import datetime
 
-from testkit import PUBLISHER_ADDRESS, run
+from testkit import PUBLISHER_ADDRESS, docker_exec, run
 
 RECEIVED = "Received a message: "
 
@@ -28,10 +29,13 @@ def container_id(name: str) -> str:
 class HttpTraffic:
     """Continuous confirmed publishing through the publisher; deliveries read from the consumer."""
 
-    def __init__(self, publishers: int = 4, consumer: str = "consumer"):
+    def __init__(self, publishers: int = 4, consumer: str = "consumer", app_host: str = ""):
+        """``app_host``: read the deliveries from the journal of the consumer's unit there."""
         self.prefix = "chaos-%s-" % uuid.uuid4().hex[:8]
         self.publishers = publishers
         self.consumer = consumer
+        self.app_host = app_host
+        self.started = 0.0
         self.confirmed: dict[str, float] = {}
         self.confirm_times: list[float] = []
         self.failures: list[float] = []
@@ -43,6 +47,7 @@ class HttpTraffic:
         self._consumer_id = ""
 
     def start(self):
+        self.started = time.time()
         self._consumer_id = container_id(self.consumer)
         self._threads = [threading.Thread(target=self._publish_forever, args=(w,), daemon=True)
                          for w in range(self.publishers)]
@@ -81,10 +86,12 @@ class HttpTraffic:
 
     def read_consumer_log(self):
         """Every delivery of this run's messages the consumer logged, with its time."""
-        if container_id(self.consumer) != self._consumer_id:
-            raise RuntimeError("the consumer container was replaced during the run: the log of "
-                               "the one that received the earlier messages is gone")
-        log = run("docker", "logs", self.consumer, timeout=120).stdout
+        if self.app_host:
+            log = docker_exec(self.app_host, "journalctl", f"--unit=warren-{self.consumer}.service",
+                              "--output=cat", "--no-pager", f"--since=@{int(self.started) - 1}",
+                              timeout=120).stdout
+        else:
+            log = self._container_log()
         received: dict[str, int] = {}
         times = []
         for line in log.splitlines():
@@ -95,6 +102,12 @@ class HttpTraffic:
             received[message] = received.get(message, 0) + 1
             times.append(datetime.fromisoformat(entry["ts"].replace("Z", "+00:00")).timestamp())
         self.received, self.delivery_times = received, times
+
+    def _container_log(self) -> str:
+        if container_id(self.consumer) != self._consumer_id:
+            raise RuntimeError("the consumer container was replaced during the run: the log of "
+                               "the one that received the earlier messages is gone")
+        return run("docker", "logs", self.consumer, timeout=120).stdout
 
     def drain(self, timeout: float = 180):
         """Wait until the consumer logged every confirmed message (or the time is up)."""

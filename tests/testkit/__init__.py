@@ -24,18 +24,24 @@ sys.path.insert(0, str(PROJECT_DIR / "collections"))
 SECRETS_DIR = Path(os.environ.get("WARREN_SECRETS_DIR",
                                   Path.home() / ".local/share/warren/local"))
 
-# inventories/local: rabbit-N publishes AMQP on 5671+N, management on 15671+N.
+# inventories/local: rabbit-N publishes AMQP on 5671+N, management on 15671+N; the nodes of
+# the cluster a migration moves to (its commented-out rabbitmq_green) 40 ports further.
 NODES = ["rabbit-1", "rabbit-2", "rabbit-3"]
+GREEN_NODES = ["rabbit-green-1", "rabbit-green-2", "rabbit-green-3"]
 # The deployed publisher, as published on this machine by app-host-1's unit.
 PUBLISHER_ADDRESS = ("127.0.0.1", 80)
 
 
+def _port_offset(node: str) -> int:
+    return int(node.rsplit("-", 1)[1]) + (40 if node.startswith("rabbit-green-") else 0)
+
+
 def amqp_port(node: str) -> int:
-    return 5671 + int(node.rsplit("-", 1)[1])
+    return 5671 + _port_offset(node)
 
 
 def management_port(node: str) -> int:
-    return 15671 + int(node.rsplit("-", 1)[1])
+    return 15671 + _port_offset(node)
 
 
 def nodename(node: str) -> str:
