@@ -92,6 +92,16 @@ def translate_definitions(export, keep_classic=()):
             metadata["default_queue_type"] = "quorum"
             notes.append("vhost %s: queues declared without a type are quorum queues" % vhost["name"])
 
+    streams = sorted(q["name"] if q["vhost"] == "/" else "%s/%s" % (q["vhost"], q["name"])
+                     for q in export.get("queues") or []
+                     if (q.get("arguments") or {}).get("x-queue-type") == "stream")
+    if streams:
+        raise MigrationError(
+            "The cluster has the stream(s) %s. A stream keeps its messages once they are read, "
+            "so a shovel would never empty it and the old cluster would never drain: move the "
+            "streams' consumers and publishers yourself (or delete the streams), then run "
+            "again." % ", ".join(streams))
+
     refused, result["queues"] = [], []
     for queue in copy.deepcopy(export.get("queues") or []):
         label = queue["name"] if queue["vhost"] == "/" else "%s/%s" % (queue["vhost"], queue["name"])

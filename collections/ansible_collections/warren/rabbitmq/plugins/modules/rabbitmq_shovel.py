@@ -41,10 +41,11 @@ options:
     description: The queue to move messages from. Required with O(state=present).
     type: str
   destination_uris:
-    description: AMQP URIs to publish to; C(amqp://) is the cluster the shovel runs on.
+    description:
+      - AMQP URIs to publish to, tried in turn; C(amqp://) is the cluster the shovel runs on.
+      - C([amqp://]) when omitted.
     type: list
     elements: str
-    default: ["amqp://"]
   destination_queue:
     description: The queue to move messages to; the source queue's name when omitted.
     type: str
@@ -117,7 +118,7 @@ def _wanted(params):
     return {
         "src-protocol": "amqp091", "src-uri": list(params["source_uris"]),
         "src-queue": params["source_queue"], "src-predeclared": True,
-        "dest-protocol": "amqp091", "dest-uri": list(params["destination_uris"]),
+        "dest-protocol": "amqp091", "dest-uri": list(params["destination_uris"] or ["amqp://"]),
         "dest-queue": params["destination_queue"] or params["source_queue"],
         "dest-predeclared": True,
         "ack-mode": params["ack_mode"], "src-prefetch-count": params["prefetch_count"],
@@ -162,7 +163,8 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         source_uris=dict(type="list", elements="str", no_log=True),
         source_queue=dict(type="str"),
-        destination_uris=dict(type="list", elements="str", default=["amqp://"]),
+        # No default: Ansible cannot hide a no_log list default in its output.
+        destination_uris=dict(type="list", elements="str", no_log=True),
         destination_queue=dict(type="str"),
         ack_mode=dict(type="str", default="on-confirm", choices=["on-confirm", "on-publish", "no-ack"]),
         prefetch_count=dict(type="int", default=1000),

@@ -117,6 +117,14 @@ def test_dynamic_shovels_are_refused_and_the_migrations_own_are_not_carried():
     assert result["parameters"] == []
 
 
+def test_streams_are_refused_as_a_shovel_never_empties_them():
+    stream = {"name": "events", "vhost": "audit", "durable": True, "auto_delete": False,
+              "arguments": {"x-queue-type": "stream"}}
+    source = export()
+    with pytest.raises(MigrationError, match="stream\(s\) audit/events"):
+        translate_definitions(dict(source, queues=source["queues"] + [stream]))
+
+
 def test_an_empty_export_gives_empty_definitions():
     result, notes = translate_definitions({})
     assert all(value == [] for value in result.values()) and notes == []
