@@ -40,7 +40,7 @@ unit:
 # Every scenario, one after another; the kubernetes one needs a Kubernetes API server
 # (KUBECONFIG) and is reported as skipped without one. The output is kept in build/; on
 # failure its failing parts are repeated at the end.
-SCENARIOS := default failover rabbitmq4 production
+SCENARIOS := default failover rabbitmq4 migration production
 molecule:
 	@mkdir -p build
 	@{ for scenario in $(SCENARIOS) $(if $(KUBECONFIG),kubernetes); do \
