@@ -121,7 +121,7 @@ def test_streams_are_refused_as_a_shovel_never_empties_them():
     stream = {"name": "events", "vhost": "audit", "durable": True, "auto_delete": False,
               "arguments": {"x-queue-type": "stream"}}
     source = export()
-    with pytest.raises(MigrationError, match="stream\(s\) audit/events"):
+    with pytest.raises(MigrationError, match=r"stream\(s\) audit/events"):
         translate_definitions(dict(source, queues=source["queues"] + [stream]))
 
 
