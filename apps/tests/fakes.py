@@ -64,6 +64,8 @@ class FakeChannel:
 
     def basic_publish(self, exchange, routing_key, body, properties=None, mandatory=False):
         self.published.append(Published(routing_key, body, properties, mandatory))
+        if self.connection.broker.confirming:
+            asyncio.get_running_loop().call_soon(self.ack, len(self.published))
 
     def basic_qos(self, prefetch_count=0, callback=None):
         self.prefetch = prefetch_count
@@ -139,12 +141,14 @@ class FakeConnection:
 
 class FakeBroker:
     """Every connection and channel the apps opened, newest last; ``refusing`` holds the nodes
-    ("host:port") that refuse connections."""
+    ("host:port") that refuse connections; while ``confirming``, each message published is
+    confirmed on the event loop's next turn."""
 
     def __init__(self):
         self.connections: list[FakeConnection] = []
         self.channels: list[FakeChannel] = []
         self.refusing: set[str] = set()
+        self.confirming = False
 
     def connection_class(self, parameters, **callbacks):
         return FakeConnection(self, parameters, **callbacks)
@@ -169,9 +173,6 @@ async def settle(rounds=5):
         await asyncio.sleep(0)
 
 
-def metric(registry, line_start) -> float:
-    """The value of the metric line of registry.render() that starts with ``line_start``."""
-    for line in registry.render().splitlines():
-        if line.startswith(line_start):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+def metric(registry, name, **labels) -> float:
+    """A sample's value in a prometheus_client registry (0 when it was never set)."""
+    return registry.get_sample_value(name, labels) or 0.0

@@ -5,7 +5,7 @@ import pytest
 from fakes import metric, settle
 
 from warren_apps.consumer import QueueConsumer
-from warren_apps.metrics import Registry
+from prometheus_client import CollectorRegistry
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ async def consume(settings, broker):
     started = []
 
     async def start(handler, **changes):
-        registry = Registry()
+        registry = CollectorRegistry()
         consumer = QueueConsumer(dataclasses.replace(settings, **changes), handler, registry)
         consumer.registry = registry
         consumer.start()

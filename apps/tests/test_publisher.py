@@ -1,17 +1,20 @@
 import asyncio
+import dataclasses
+
+import aiohttp
 
 import pytest
 from fakes import metric, settle
 
-from warren_apps.http import Request
-from warren_apps.metrics import Registry
-from warren_apps.publisher import ConfirmingPublisher, PublisherApp, PublishError, parse_batch
+from prometheus_client import CollectorRegistry
+from warren_apps.publisher import (BadRequest, ConfirmingPublisher, PublisherApp, PublishError,
+                                   parse_batch)
 
 
 @pytest.fixture
 async def publisher(settings, broker):
     """A publisher connected to the fake broker, its metrics in ``publisher.registry``."""
-    registry = Registry()
+    registry = CollectorRegistry()
     publisher = ConfirmingPublisher(settings, registry)
     publisher.registry = registry
     publisher.start()
@@ -50,7 +53,7 @@ async def test_a_nacked_message_is_published_again_while_time_is_left(publisher,
     assert [m.body for m in broker.channel.published] == [b"x", b"x"] and not task.done()
     broker.channel.ack(2)
     assert await task == broker.channel.published[0].message_id
-    assert metric(publisher.registry, 'warren_messages_republished_total{cause="nack"}') == 1
+    assert metric(publisher.registry, "warren_messages_republished_total", cause="nack") == 1
 
 
 async def test_a_nack_without_time_left_fails_the_message(publisher, broker):
@@ -86,7 +89,7 @@ async def test_unconfirmed_messages_are_republished_first_after_failover(publish
     assert [m.message_id for m in second.published[:2]] == [m.message_id for m in first.published[1:]]
     second.ack(3, multiple=True)
     await asyncio.gather(*tasks, late)
-    assert metric(publisher.registry, 'warren_messages_republished_total{cause="failover"}') == 2
+    assert metric(publisher.registry, "warren_messages_republished_total", cause="failover") == 2
 
 
 async def test_no_reachable_node_answers_at_once(settings, broker):
@@ -111,80 +114,168 @@ async def test_a_message_not_confirmed_in_time_fails_and_a_late_confirm_is_ignor
     assert metric(publisher.registry, "warren_messages_confirmed_total") == 0
 
 
-def request(method, path, body=b"", content_type=""):
-    headers = {"_version": "HTTP/1.1"}
-    if content_type:
-        headers["content-type"] = content_type
-    return Request(method, path, "", headers, body)
-
-
 def test_batches_are_json_lists_or_lines():
-    assert parse_batch(request("POST", "/publish", b'["a", "b"]')) == [b"a", b"b"]
-    assert parse_batch(request("POST", "/publish", b"a\n\nb\n")) == [b"a", b"b"]
+    assert parse_batch(b'["a", "b"]', "application/octet-stream") == [b"a", b"b"]
+    assert parse_batch(b"a\n\nb\n", "text/plain") == [b"a", b"b"]
 
 
 @pytest.mark.parametrize("body, content_type, words", [
-    (b"", "", "holds no message"), (b"\n\n", "", "holds no message"),
-    (b"[1, 2]", "", "list of strings"), (b'{"a": 1}', "application/json", "list of strings"),
-    (b"[oops", "", "not valid JSON"),
+    (b"", "text/plain", "holds no message"), (b"\n\n", "text/plain", "holds no message"),
+    (b"[1, 2]", "text/plain", "list of strings"), (b'{"a": 1}', "application/json", "list of strings"),
+    (b"[oops", "text/plain", "not valid JSON"),
 ])
 def test_bad_batches_are_explained(body, content_type, words):
-    from warren_apps.http import HTTPError
-    with pytest.raises(HTTPError, match=words):
-        parse_batch(request("POST", "/publish", body, content_type))
+    with pytest.raises(BadRequest, match=words):
+        parse_batch(body, content_type)
+
+
+# --- the HTTP interface, over real HTTP, with the fake broker behind ---------------------------
+
+@pytest.fixture
+async def app(settings, broker):
+    """The publisher app on a free port, its broker confirming every message."""
+    broker.confirming = True
+    app = PublisherApp(settings)
+    await app.start("127.0.0.1", 0)
+    await settle()
+    yield app
+    await app.stop()
 
 
 @pytest.fixture
-def app(settings, monkeypatch):
-    app = PublisherApp(settings)
-
-    async def publish_many(bodies, timeout=None):
-        if any(b == b"fail" for b in bodies):
-            raise PublishError("no RabbitMQ node is reachable (test)")
-        return ["id-%s" % b.decode() for b in bodies]
-
-    monkeypatch.setattr(app.publisher, "publish_many", publish_many)
-    monkeypatch.setattr(app.publisher, "publish",
-                        lambda body, timeout=None: _first(publish_many([body])))
-    return app
-
-
-async def _first(coroutine):
-    return (await coroutine)[0]
+async def http(app):
+    async with aiohttp.ClientSession("http://127.0.0.1:%d" % app.port) as session:
+        yield session
 
 
 @pytest.mark.parametrize("method, path, body, status", [
     ("POST", "/publish/hello", b"", 200),
     ("POST", "/publish/", b"", 400),
-    ("POST", "/publish/fail", b"", 503),
     ("GET", "/publish/hello", b"", 405),
     ("POST", "/publish", b"a\nb", 200),
     ("POST", "/publish", b"", 400),
     ("GET", "/healthz", b"", 200),
-    ("GET", "/readyz", b"", 503),
+    ("GET", "/readyz", b"", 200),
     ("GET", "/metrics", b"", 200),
     ("GET", "/nope", b"", 404),
     ("DELETE", "/healthz", b"", 405),
 ])
-async def test_routes(app, method, path, body, status):
-    response = await app.handle(request(method, path, body))
-    assert response.status == status, response.body
+async def test_routes(http, method, path, body, status):
+    async with http.request(method, path, data=body) as response:
+        assert response.status == status, await response.text()
+        if status >= 400:
+            assert (await response.json())["reason"]
 
 
-async def test_a_published_message_reports_its_id(app):
-    response = await app.handle(request("POST", "/publish/hello"))
-    assert b'"message_id": "id-hello"' in response.body
+async def test_a_published_message_is_confirmed_with_its_id(http, broker):
+    async with http.post("/publish/hello%20world") as response:
+        answer = await response.json()
+    [message] = broker.channel.published
+    assert message.body == b"hello world"
+    assert answer == {"message_id": message.message_id, "confirmed": True}
 
 
-async def test_oversized_messages_are_refused(app, settings):
-    app.settings = settings.__class__(max_message_bytes=4, max_batch_messages=2)
-    assert (await app.handle(request("POST", "/publish/hello"))).status == 413
-    assert (await app.handle(request("POST", "/publish", b"a\nb\nc"))).status == 413
-    assert (await app.handle(request("POST", "/publish", b"a\nlonger"))).status == 413
+async def test_a_batch_is_answered_with_every_id(http, broker):
+    async with http.post("/publish", json=["a", "b"]) as response:
+        answer = await response.json()
+    assert answer == {"confirmed": 2, "message_ids": [m.message_id for m in broker.channel.published]}
 
 
-async def test_metrics_count_requests_by_route_and_status(app):
-    await app.handle(request("POST", "/publish/hello"))
-    text = (await app.handle(request("GET", "/metrics"))).body.decode()
-    assert 'warren_http_requests_total{route="/publish/:message",code="200"} 1' in text
+async def test_an_unconfirmed_message_is_a_503_that_says_why(http, broker):
+    broker.confirming = False
+    async with http.post("/publish/slow") as response:
+        assert response.status == 503
+        assert "not confirmed within 1.0 s" in (await response.json())["reason"]
+
+
+async def test_without_a_node_readyz_says_why(settings, broker):
+    broker.refusing = {"rabbit-1:5672", "rabbit-2:5672"}
+    app = PublisherApp(settings)
+    await app.start("127.0.0.1", 0)
+    await asyncio.sleep(0.1)
+    async with aiohttp.ClientSession("http://127.0.0.1:%d" % app.port) as http:
+        async with http.get("/readyz") as response:
+            assert response.status == 503 and "connection refused" in await response.text()
+        async with http.post("/publish/x") as response:
+            assert response.status == 503 and "no RabbitMQ node" in await response.text()
+    await app.stop()
+
+
+async def test_oversized_messages_are_refused(settings, broker):
+    app = PublisherApp(dataclasses.replace(settings, max_message_bytes=4, max_batch_messages=2))
+    await app.start("127.0.0.1", 0)
+    async with aiohttp.ClientSession("http://127.0.0.1:%d" % app.port) as http:
+        for path, body in [("/publish/hello", b""), ("/publish", b"a\nb\nc"),
+                           ("/publish", b"a\nlonger")]:
+            async with http.post(path, data=body) as response:
+                assert response.status == 413, (path, body)
+    await app.stop()
+    assert broker.channel.published == []
+
+
+async def test_metrics_count_requests_by_route_and_status(http, app):
+    await (await http.post("/publish/hello")).read()
+    await (await http.get("/nope")).read()
+    async with http.get("/metrics") as response:
+        text = await response.text()
+    requests = "warren_http_requests_total"
+    assert metric(app.registry, requests, route="/publish/:message", code="200") == 1
+    assert metric(app.registry, requests, route="other", code="404") == 1
     assert "# TYPE warren_publish_confirm_seconds histogram" in text
+    assert metric(app.registry, "warren_messages_confirmed_total") == 1
+
+
+async def exchange(port, raw: bytes):
+    """Send ``raw`` on a new connection; the first answer's status line and the rest of its
+    head and JSON body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    await writer.drain()
+    status = await reader.readline()
+    rest = await asyncio.wait_for(reader.readuntil(b"}"), 5)
+    writer.close()
+    return status, rest
+
+
+async def test_a_batch_over_the_limit_is_refused_before_its_body_is_sent(app, settings):
+    # Headers only: the answer comes without the body, and the connection is closed after it.
+    status, rest = await exchange(app.port, b"POST /publish HTTP/1.1\r\nHost: x\r\n"
+                                  b"Content-Length: %d\r\n\r\n" % (settings.max_batch_bytes + 1))
+    assert status.startswith(b"HTTP/1.1 413") and b"larger than the limit" in rest
+    assert b"Connection: close" in rest
+
+
+async def test_a_batch_over_the_limit_gets_no_100_continue(app, settings):
+    status, rest = await exchange(app.port, b"POST /publish HTTP/1.1\r\nHost: x\r\n"
+                                  b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+                                  % (settings.max_batch_bytes + 1))
+    assert status.startswith(b"HTTP/1.1 413") and b"100 Continue" not in rest
+
+
+async def test_a_batch_within_the_limit_gets_100_continue(app):
+    reader, writer = await asyncio.open_connection("127.0.0.1", app.port)
+    writer.write(b"POST /publish HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                 b"Content-Length: 2\r\n\r\n")
+    assert (await reader.readline()).startswith(b"HTTP/1.1 100")
+    await reader.readline()
+    writer.write(b"ok")
+    assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+    writer.close()
+
+
+async def test_a_stop_answers_the_requests_in_progress_and_ends_idle_connections(app, broker):
+    broker.confirming = False
+    async with aiohttp.ClientSession("http://127.0.0.1:%d" % app.port) as http:
+        waiting = asyncio.create_task(http.post("/publish/in-progress"))
+        idle_reader, idle_writer = await asyncio.open_connection("127.0.0.1", app.port)
+        await asyncio.sleep(0.1)
+        stopping = asyncio.create_task(app.stop())
+        await asyncio.sleep(0.1)
+        assert await idle_reader.read() == b"", "an idle connection stays open during a stop"
+        with pytest.raises(OSError):
+            await asyncio.open_connection("127.0.0.1", app.port)
+        broker.channel.ack(1)
+        response = await waiting
+        assert response.status == 200 and (await response.json())["confirmed"]
+        await stopping
+        idle_writer.close()

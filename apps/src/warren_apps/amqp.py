@@ -12,6 +12,8 @@ import ssl
 import pika
 from pika.adapters.asyncio_connection import AsyncioConnection
 
+from prometheus_client import Counter, Gauge
+
 from .config import Settings
 
 
@@ -70,12 +72,14 @@ class ReconnectingClient:
         self._failed_in_round = 0
         self._backoff = settings.reconnect_initial
         self._retry_handle = None
-        self._m_connected = registry.gauge("warren_amqp_connected",
-                                           "1 while a channel to a RabbitMQ node is usable")
-        self._m_attempts = registry.counter("warren_amqp_connection_attempts_total",
-                                            "Connection attempts, by outcome", ["outcome"])
-        self._m_lost = registry.counter("warren_amqp_connections_lost_total",
-                                        "Usable connections that were lost")
+        self._m_connected = Gauge("warren_amqp_connected",
+                                  "1 while a channel to a RabbitMQ node is usable",
+                                  registry=registry)
+        self._m_attempts = Counter("warren_amqp_connection_attempts_total",
+                                   "Connection attempts, by outcome", ["outcome"],
+                                   registry=registry)
+        self._m_lost = Counter("warren_amqp_connections_lost_total",
+                               "Usable connections that were lost", registry=registry)
 
     # --- hooks ---------------------------------------------------------------------------------
     def setup(self, channel):
@@ -131,7 +135,7 @@ class ReconnectingClient:
             on_close_callback=self._on_closed, custom_ioloop=self._loop)
 
     def _on_open(self, connection):
-        self._m_attempts.inc(outcome="opened")
+        self._m_attempts.labels("opened").inc()
         if self._stopping:
             connection.close()
             return
@@ -154,7 +158,7 @@ class ReconnectingClient:
             self._connection.close()
 
     def _on_open_error(self, connection, error):
-        self._m_attempts.inc(outcome="failed")
+        self._m_attempts.labels("failed").inc()
         self.last_error = "%s: %s" % (self.node, describe(error))
         self.log.warning("cannot connect to %s: %s", self.node, describe(error),
                          extra={"node": self.node})

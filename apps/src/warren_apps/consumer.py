@@ -14,11 +14,12 @@ import logging
 import time
 from dataclasses import dataclass
 
-from . import service
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from . import http_api, service
 from .amqp import ReconnectingClient, queue_arguments
 from .config import Settings
-from .http import Request, Response, Server
-from .metrics import Registry
 
 log = logging.getLogger("warren.consumer")
 
@@ -39,26 +40,28 @@ async def log_message(delivery: Delivery):
 
 
 class QueueConsumer(ReconnectingClient):
-    def __init__(self, settings: Settings, handler=log_message, registry: Registry | None = None):
-        registry = registry or Registry()
+    def __init__(self, settings: Settings, handler=log_message,
+                 registry: CollectorRegistry | None = None):
+        registry = registry or CollectorRegistry()
         super().__init__(settings, registry, "consumer")
         self.handler = handler
         self._consumer_tag = None
         self._in_hand: set[asyncio.Task] = set()
         self._failures_in_a_row = 0
-        self._m_received = registry.counter("warren_messages_received_total",
-                                            "Messages delivered to the consumer")
-        self._m_acked = registry.counter("warren_messages_acked_total",
-                                         "Messages processed and acknowledged")
-        self._m_failed = registry.counter("warren_messages_failed_total",
-                                          "Messages whose processing failed (requeued)")
-        self._m_redelivered = registry.counter("warren_messages_redelivered_total",
-                                               "Deliveries flagged as redelivered")
-        self._m_cancelled = registry.counter("warren_consumer_cancelled_total",
-                                             "Times the broker cancelled the consumer")
-        self._m_seconds = registry.histogram("warren_message_processing_seconds",
-                                             "Time to process one message",
-                                             (0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5))
+        self._m_received = Counter("warren_messages_received_total",
+                                   "Messages delivered to the consumer", registry=registry)
+        self._m_acked = Counter("warren_messages_acked_total",
+                                "Messages processed and acknowledged", registry=registry)
+        self._m_failed = Counter("warren_messages_failed_total",
+                                 "Messages whose processing failed (requeued)", registry=registry)
+        self._m_redelivered = Counter("warren_messages_redelivered_total",
+                                      "Deliveries flagged as redelivered", registry=registry)
+        self._m_cancelled = Counter("warren_consumer_cancelled_total",
+                                    "Times the broker cancelled the consumer", registry=registry)
+        self._m_seconds = Histogram("warren_message_processing_seconds",
+                                    "Time to process one message",
+                                    buckets=(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5),
+                                    registry=registry)
 
     @property
     def in_hand(self) -> int:
@@ -159,9 +162,11 @@ class ConsumerApp:
 
     def __init__(self, settings: Settings, handler=log_message):
         self.settings = settings
-        self.registry = Registry()
+        self.registry = CollectorRegistry()
         self.consumer = QueueConsumer(settings, handler, self.registry)
-        self.server = Server(self.handle, lambda _request: 0)
+        self.server = http_api.Server(http_api.application(
+            [web.get("/readyz", self._readyz)], self.registry,
+            "GET /healthz, /readyz, /metrics"))
         self.port = None
 
     async def start(self, host=None, port=None):
@@ -171,22 +176,13 @@ class ConsumerApp:
 
     async def stop(self):
         await self.consumer.stop()
-        await self.server.close()
+        await self.server.stop()
 
-    async def handle(self, request: Request) -> Response:
-        if request.method != "GET":
-            return Response.error(405, "use GET")
-        if request.path == "/healthz":
-            return Response.json(200, {"status": "ok"})
-        if request.path == "/readyz":
-            if self.consumer.ready:
-                return Response.json(200, {"status": "consuming", "node": self.consumer.node})
-            return Response.error(503, "not consuming; last error: %s"
-                                  % (self.consumer.last_error or "none"))
-        if request.path == "/metrics":
-            return Response.text(200, self.registry.render(),
-                                 "text/plain; version=0.0.4; charset=utf-8")
-        return Response.error(404, "no such endpoint: GET /healthz, /readyz, /metrics")
+    async def _readyz(self, _request):
+        if self.consumer.ready:
+            return http_api.answer({"status": "consuming", "node": self.consumer.node})
+        return http_api.refusal(503, "not consuming; last error: %s"
+                                % (self.consumer.last_error or "none"))
 
 
 def main():

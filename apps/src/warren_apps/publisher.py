@@ -19,17 +19,16 @@ from collections import deque
 from dataclasses import dataclass
 
 import pika
+from aiohttp import web
 from pika.spec import Basic
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from . import service
+from . import http_api, service
 from .amqp import ReconnectingClient, queue_arguments
 from .config import Settings
-from .http import HTTPError, Request, Response, Server
-from .metrics import Registry
 
 log = logging.getLogger("warren.publisher")
 
-PUBLISH_PREFIX = "/publish/"
 # A nacked message is published again after this pause, while its request has time left:
 # a nack means the broker could not take the message then (e.g. a queue that is electing a
 # new leader), not that it never will.
@@ -63,8 +62,8 @@ class ConfirmingPublisher(ReconnectingClient):
     next node (so a consumer may see it twice; its message_id tells).
     """
 
-    def __init__(self, settings: Settings, registry: Registry | None = None):
-        registry = registry or Registry()
+    def __init__(self, settings: Settings, registry: CollectorRegistry | None = None):
+        registry = registry or CollectorRegistry()
         super().__init__(settings, registry, "publisher")
         self._outbox: deque[Outgoing] = deque()
         self._pending: dict[int, Outgoing] = {}
@@ -72,16 +71,19 @@ class ConfirmingPublisher(ReconnectingClient):
         self._returned: set[str] = set()
         self._next_tag = 1
         self._flush_scheduled = False
-        self._m_published = registry.counter("warren_messages_published_total",
-                                             "Messages handed to RabbitMQ (republications included)")
-        self._m_confirmed = registry.counter("warren_messages_confirmed_total",
-                                             "Messages RabbitMQ confirmed")
-        self._m_failed = registry.counter("warren_messages_failed_total",
-                                          "Messages not confirmed, by reason", ["reason"])
-        self._m_republished = registry.counter("warren_messages_republished_total",
-                                               "Messages published again, by cause", ["cause"])
-        self._m_latency = registry.histogram("warren_publish_confirm_seconds",
-                                             "Time from submission to confirmation", LATENCY_BUCKETS)
+        self._m_published = Counter("warren_messages_published_total",
+                                    "Messages handed to RabbitMQ (republications included)",
+                                    registry=registry)
+        self._m_confirmed = Counter("warren_messages_confirmed_total",
+                                    "Messages RabbitMQ confirmed", registry=registry)
+        self._m_failed = Counter("warren_messages_failed_total",
+                                 "Messages not confirmed, by reason", ["reason"], registry=registry)
+        self._m_republished = Counter("warren_messages_republished_total",
+                                      "Messages published again, by cause", ["cause"],
+                                      registry=registry)
+        self._m_latency = Histogram("warren_publish_confirm_seconds",
+                                    "Time from submission to confirmation",
+                                    buckets=LATENCY_BUCKETS, registry=registry)
 
     @property
     def in_flight(self) -> int:
@@ -101,14 +103,14 @@ class ConfirmingPublisher(ReconnectingClient):
         except asyncio.TimeoutError:
             confirmed = sum(1 for f in futures if f.done() and not f.cancelled()
                             and f.exception() is None)
-            self._m_failed.inc(len(futures) - confirmed, reason="timeout")
+            self._m_failed.labels("timeout").inc(len(futures) - confirmed)
             raise PublishError("%d of %d message(s) not confirmed within %.1f s (%s)" % (
-                len(futures) - confirmed, len(futures), timeout, self._state())) from None
+                len(futures) - confirmed, len(futures), timeout, self.state())) from None
         return [m.message_id for m in messages]
 
     def _submit(self, body: bytes, deadline: float) -> Outgoing:
         if self.unreachable and not self.ready:
-            self._m_failed.inc(reason="unreachable")
+            self._m_failed.labels("unreachable").inc()
             raise PublishError("no RabbitMQ node is reachable (%s)" % self.last_error)
         message = Outgoing(body, uuid.uuid4().hex, self._loop.create_future(), time.monotonic(),
                            deadline)
@@ -119,7 +121,7 @@ class ConfirmingPublisher(ReconnectingClient):
         self._outbox.append(message)
         self._schedule_flush()
 
-    def _state(self) -> str:
+    def state(self) -> str:
         if self.ready:
             return "connected to %s" % self.node
         return "reconnecting; last error: %s" % (self.last_error or "none")
@@ -150,7 +152,7 @@ class ConfirmingPublisher(ReconnectingClient):
             message.attempts += 1
             self._outbox.appendleft(message)
         if again:
-            self._m_republished.inc(len(again), cause="failover")
+            self._m_republished.labels("failover").inc(len(again))
             log.warning("%d unconfirmed message(s) will be published again", len(again))
 
     def on_unreachable(self):
@@ -158,7 +160,7 @@ class ConfirmingPublisher(ReconnectingClient):
         while self._outbox:
             message = self._outbox.popleft()
             if not message.future.done():
-                self._m_failed.inc(reason="unreachable")
+                self._m_failed.labels("unreachable").inc()
                 message.future.set_exception(error)
 
     # --- publishing and confirms -----------------------------------------------------------------
@@ -213,14 +215,14 @@ class ConfirmingPublisher(ReconnectingClient):
         if not ack:
             if time.monotonic() + NACK_RETRY_DELAY < message.deadline:
                 message.attempts += 1
-                self._m_republished.inc(cause="nack")
+                self._m_republished.labels("nack").inc()
                 self._loop.call_later(NACK_RETRY_DELAY, self._enqueue, message)
                 return
-            self._m_failed.inc(reason="nack")
+            self._m_failed.labels("nack").inc()
             message.future.set_exception(PublishError("RabbitMQ refused the message (nack)"))
         elif message.message_id in self._returned:
             self._returned.discard(message.message_id)
-            self._m_failed.inc(reason="unroutable")
+            self._m_failed.labels("unroutable").inc()
             message.future.set_exception(PublishError(
                 "the message could not be routed to queue %r" % self.settings.queue))
         else:
@@ -229,23 +231,34 @@ class ConfirmingPublisher(ReconnectingClient):
             message.future.set_result(message.message_id)
 
 
-def parse_batch(request: Request) -> list[bytes]:
+def parse_batch(body: bytes, content_type: str) -> list[bytes]:
     """A JSON list of strings, or one message per non-empty line."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json" or request.body.lstrip()[:1] == b"[":
+    if content_type == "application/json" or body.lstrip()[:1] == b"[":
         try:
-            items = json.loads(request.body)
+            items = json.loads(body)
         except ValueError as e:
-            raise HTTPError(400, "the body is not valid JSON: %s" % e) from None
+            raise BadRequest(400, "the body is not valid JSON: %s" % e) from None
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise HTTPError(400, "a JSON body must be a list of strings")
+            raise BadRequest(400, "a JSON body must be a list of strings")
         messages = [i.encode() for i in items]
     else:
-        messages = [line for line in request.body.splitlines() if line.strip()]
+        messages = [line for line in body.splitlines() if line.strip()]
     if not messages:
-        raise HTTPError(400, "the body holds no message: send a JSON list of strings or one "
-                             "message per line")
+        raise BadRequest(400, "the body holds no message: send a JSON list of strings or one "
+                              "message per line")
     return messages
+
+
+class BadRequest(Exception):
+    """A request the publisher refuses before publishing anything."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+# The label of each route in warren_http_requests_total.
+ROUTE_LABELS = {"/publish/{message}": "/publish/:message"}
 
 
 class PublisherApp:
@@ -253,14 +266,23 @@ class PublisherApp:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.registry = Registry()
+        self.registry = CollectorRegistry()
         self.publisher = ConfirmingPublisher(settings, self.registry)
-        self.server = Server(self.handle, self._max_body)
-        self._m_requests = self.registry.counter("warren_http_requests_total",
-                                                 "HTTP requests, by route and status",
-                                                 ["route", "code"])
-        self._m_in_flight = self.registry.gauge("warren_messages_in_flight",
-                                                "Messages submitted but not yet confirmed")
+        self._m_requests = Counter("warren_http_requests_total",
+                                   "HTTP requests, by route and status", ["route", "code"],
+                                   registry=self.registry)
+        Gauge("warren_messages_in_flight", "Messages submitted but not yet confirmed",
+              registry=self.registry).set_function(lambda: self.publisher.in_flight)
+        app = http_api.application(
+            [web.post("/publish/{message:.*}", self._publish_one),
+             web.post("/publish", self._publish_batch, expect_handler=self._expect_batch),
+             web.get("/readyz", self._readyz)],
+            self.registry, "POST /publish/<message>, POST /publish, GET /healthz, /readyz, /metrics",
+            client_max_size=settings.max_batch_bytes, observers=[self._count])
+        # A request waits at most publish_timeout for its confirm: on a stop, each one in
+        # progress gets its answer (200, or 503 when the time is up) before the connection to
+        # RabbitMQ goes.
+        self.server = http_api.Server(app, grace=settings.publish_timeout + 1)
         self.port = None
 
     async def start(self, host=None, port=None):
@@ -270,72 +292,81 @@ class PublisherApp:
         log.info("listening on port %d", self.port)
 
     async def stop(self):
-        # A request waits at most publish_timeout for its confirm: each one in progress gets
-        # its answer (200, or 503 when the time is up) before the connection to RabbitMQ goes.
-        await self.server.close(grace=self.settings.publish_timeout + 1)
+        await self.server.stop()
         await self.publisher.stop()
 
-    def _max_body(self, request: Request) -> int:
-        return self.settings.max_batch_bytes if request.path == "/publish" else 0
-
-    async def handle(self, request: Request) -> Response:
-        route, response = await self._route(request)
-        self._m_requests.inc(route=route, code=response.status)
+    @web.middleware
+    async def _count(self, request, handler):
+        response = await handler(request)
+        resource = request.match_info.route.resource
+        route = "other" if resource is None else resource.canonical
+        self._m_requests.labels(ROUTE_LABELS.get(route, route), response.status).inc()
         return response
 
-    async def _route(self, request: Request):
-        path = request.path
-        if path.startswith(PUBLISH_PREFIX) or path == "/publish":
-            route = "/publish/:message" if path.startswith(PUBLISH_PREFIX) else "/publish"
-            if request.method != "POST":
-                return route, Response.error(405, "use POST")
-            try:
-                return route, await (self._publish_one(path[len(PUBLISH_PREFIX):])
-                                     if route != "/publish" else self._publish_batch(request))
-            except HTTPError as e:
-                return route, Response.error(e.status, e.reason)
-        if request.method != "GET":
-            return path, Response.error(405, "use GET")
-        if path == "/healthz":
-            return path, Response.json(200, {"status": "ok"})
-        if path == "/readyz":
-            if self.publisher.ready:
-                return path, Response.json(200, {"status": "ready", "node": self.publisher.node})
-            return path, Response.error(503, self.publisher._state())
-        if path == "/metrics":
-            self._m_in_flight.set(self.publisher.in_flight)
-            return path, Response.text(200, self.registry.render(),
-                                       "text/plain; version=0.0.4; charset=utf-8")
-        return "other", Response.error(404, "no such endpoint: POST /publish/<message>, "
-                                            "POST /publish, GET /healthz, /readyz, /metrics")
+    async def _readyz(self, _request):
+        if self.publisher.ready:
+            return http_api.answer({"status": "ready", "node": self.publisher.node})
+        return http_api.refusal(503, self.publisher.state())
 
-    async def _publish_one(self, message: str) -> Response:
+    async def _publish_one(self, request):
+        message = request.match_info["message"]
         if not message:
-            raise HTTPError(400, "empty message: POST /publish/<message>")
+            return http_api.refusal(400, "empty message: POST /publish/<message>")
+        if request.content_length:
+            return _too_large("body of %d bytes is larger than the limit of 0 bytes (the message "
+                              "is the path)" % request.content_length)
         body = message.encode()
         if len(body) > self.settings.max_message_bytes:
-            raise HTTPError(413, "message of %d bytes is larger than the limit of %d bytes"
-                            % (len(body), self.settings.max_message_bytes))
+            return http_api.refusal(413, "message of %d bytes is larger than the limit of %d bytes"
+                               % (len(body), self.settings.max_message_bytes))
         try:
             message_id = await self.publisher.publish(body)
         except PublishError as e:
-            return Response.error(503, e.reason)
-        return Response.json(200, {"message_id": message_id, "confirmed": True})
+            return http_api.refusal(503, e.reason)
+        return http_api.answer({"message_id": message_id, "confirmed": True})
 
-    async def _publish_batch(self, request: Request) -> Response:
-        messages = parse_batch(request)
+    def _batch_too_large(self, request):
+        length, limit = request.content_length, self.settings.max_batch_bytes
+        if length is not None and length > limit:
+            return _too_large("body of %d bytes is larger than the limit of %d bytes"
+                              % (length, limit))
+        return None
+
+    async def _expect_batch(self, request):
+        # Refused before the client sends the body it announced.
+        refused = self._batch_too_large(request)
+        if refused is None and request.headers.get("Expect", "").lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0
+        return refused
+
+    async def _publish_batch(self, request):
+        refused = self._batch_too_large(request)
+        if refused is not None:
+            return refused
+        try:
+            messages = parse_batch(await request.read(), request.content_type)
+        except BadRequest as e:
+            return http_api.refusal(e.status, e.reason)
         if len(messages) > self.settings.max_batch_messages:
-            raise HTTPError(413, "%d messages is more than the limit of %d per request"
-                            % (len(messages), self.settings.max_batch_messages))
+            return http_api.refusal(413, "%d messages is more than the limit of %d per request"
+                               % (len(messages), self.settings.max_batch_messages))
         too_big = [i for i, m in enumerate(messages) if len(m) > self.settings.max_message_bytes]
         if too_big:
-            raise HTTPError(413, "message #%d is larger than the limit of %d bytes"
-                            % (too_big[0], self.settings.max_message_bytes))
+            return http_api.refusal(413, "message #%d is larger than the limit of %d bytes"
+                               % (too_big[0], self.settings.max_message_bytes))
         try:
             ids = await self.publisher.publish_many(messages)
         except PublishError as e:
-            return Response.error(503, e.reason)
-        return Response.json(200, {"confirmed": len(ids), "message_ids": ids})
+            return http_api.refusal(503, e.reason)
+        return http_api.answer({"confirmed": len(ids), "message_ids": ids})
+
+
+def _too_large(reason: str):
+    # The body was not read: the connection cannot carry another request after this answer.
+    response = http_api.refusal(413, reason)
+    response.force_close()
+    return response
 
 
 def main():

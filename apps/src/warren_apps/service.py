@@ -8,6 +8,8 @@ import logging
 import signal
 import sys
 
+import prometheus_client
+
 from . import logs
 from .config import ConfigError, Settings
 
@@ -33,4 +35,6 @@ def run(app_class, program: str):
         print("%s: %s" % (program, e), file=sys.stderr)
         sys.exit(2)
     logs.configure(settings.log_format, settings.log_level)
+    # Only the series the apps' metrics are documented with, not one *_created per series.
+    prometheus_client.disable_created_metrics()
     asyncio.run(serve(app_class(settings)))
