@@ -58,8 +58,9 @@ def run_killed_after_step_4(log: Path):
 @pytest.fixture(scope="module")
 def migration(tmp_path_factory):
     """The whole migration under load; its figures and what each run printed."""
-    status, queue = api("queues/%2F/publisher")
-    assert status == 200 and queue["policy"] == "ha-fed", "blue's publisher queue is not mirrored"
+    # The management API shows a queue's policy once the next statistics reach it.
+    wait_until(lambda: (api("queues/%2F/publisher")[1] or {}).get("policy") == "ha-fed",
+               timeout=60, what="blue's publisher queue mirrored by ha-fed")
     docker_exec(APP_HOST, "systemctl", "stop", "warren-consumer.service")
     traffic = HttpTraffic(app_host=APP_HOST)
     traffic.start()
