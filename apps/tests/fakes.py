@@ -121,6 +121,7 @@ class FakeConnection:
         self.is_open = self.is_closed = False
         broker.connections.append(self)
         if self.node in broker.refusing:
+            self.is_closed = True  # as pika's, once the connection attempt failed
             custom_ioloop.call_soon(on_open_error_callback, self,
                                     AMQPConnectionError("connection refused"))
         else:
