@@ -62,6 +62,7 @@ chaos: bootstrap
 bench-deploy: bootstrap
 	python tests/bench/bench_deploy.py --production
 
-## bench-apps: publisher throughput and latency against a baseline (needs make up)
+## bench-apps: publisher throughput and latency against a compiled reference (needs make up)
 bench-apps: bootstrap
+	@scripts/ensure-test-tools.sh bench
 	python tests/bench/bench_apps.py

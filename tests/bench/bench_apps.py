@@ -1,11 +1,13 @@
-"""Publisher throughput: HTTP publishes with 1 and 8 concurrent clients (p50/p99 latency) and
-the batch endpoint's messages/s, on a classic mirrored queue and on a quorum queue, next to a
-baseline measured in the same run: one AMQP connection per message, as the tutorial's
-publisher does. Every 200 counted is a persistent message RabbitMQ confirmed.
+"""Publisher throughput against a reference measured in the same run: the deployed publisher
+with 1, 8 and 32 concurrent HTTP clients (keep-alive, and a new connection per request), each
+request a persistent 256-byte message answered once RabbitMQ confirmed it, next to a compiled
+client (Go, amqp091-go, tests/bench/reference/main.go, built here from Debian's packages)
+publishing the same messages with as many confirms in flight; and the batch endpoint (one
+request of 500 messages) next to the reference with 500 in flight. p50/p99 latency of each. On a
+classic mirrored queue and on a quorum queue. Also the tutorial-style baseline: one AMQP
+connection per message.
 
-Also measured: the ceiling the broker sets when each client waits for the confirm of each
-message (pika straight to a node, no HTTP), which bounds any HTTP publisher that answers
-only after the confirm. And what TLS costs the publisher: the same 8 clients against a
+Also measured: what TLS costs the publisher: the same 8 clients against a
 publisher that reaches the nodes over AMQPS, next to one over plain AMQP, with the local
 deployment redeployed with TLS on for that measurement (site.yml -e rabbitmq_tls=true) and
 back without it afterwards. Needs the local deployment (make up). Runs the publisher image as
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -28,13 +32,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_load import run_load  # noqa: E402
-from testkit import (PROJECT_DIR, admin_credentials, amqp_parameters, ansible_playbook, api,  # noqa: E402
-                     run, wait_until)
+from testkit import (PROJECT_DIR, admin_credentials, amqp_parameters, amqp_port,  # noqa: E402
+                     ansible_playbook, api, run, wait_until)
 from testkit.plots import latency_chart, throughput_chart  # noqa: E402
 
 # The tutorial's Go publisher on this machine's 3-node 3.10 cluster (measured, see the issue).
 TUTORIAL = {1: 180, 8: 318}
 SETUPS = [("classic mirrored", "classic", 18091), ("quorum", "quorum", 18092)]
+IN_FLIGHT = (1, 8, 32)
+BATCH = 500
+MESSAGE = "x" * 256
+REFERENCE_SOURCE = Path(__file__).resolve().parent / "reference" / "main.go"
+REFERENCE = PROJECT_DIR / "build" / "reference-publisher"
 
 
 def publisher_image() -> str:
@@ -49,9 +58,10 @@ LOCAL_CA = Path.home() / ".local/share/warren/local/tls/ca.pem"
 
 
 def start_publisher(image, name, queue_type, port, tls=False):
+    """The publisher image on the queue ``name``, through rabbit-1 as the reference goes."""
     user, password = admin_credentials()
     run("docker", "rm", "-f", name, check=False)
-    hosts = ",".join(f"rabbit-{i}:{5671 if tls else 5672}" for i in (1, 2, 3))
+    hosts = f"rabbit-1:{5671 if tls else 5672}"
     tls_args = (["-v", f"{LOCAL_CA}:/ca.pem:ro", "-e", "RABBIT_TLS=true",
                  "-e", "RABBIT_TLS_CA_FILE=/ca.pem"] if tls else [])
     run("docker", "run", "-d", "--init", "--name", name, "--network", "rabbits",
@@ -97,31 +107,24 @@ def baseline(clients: int, seconds: float) -> float:
     return count[0] / seconds
 
 
-def ceiling(queue: str, queue_type: str, clients: int, seconds: float) -> float:
-    """What the broker itself allows when each client waits for the confirm of each persistent
-    message before the next, as an HTTP request must: pika straight to a node, no HTTP."""
-    params = amqp_parameters("rabbit-1")
-    count = [0]
-    deadline = time.monotonic() + seconds
+def build_reference():
+    """Compile the reference publisher with Debian's Go and amqp091-go: no module download."""
+    env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode",
+               GOCACHE=str(PROJECT_DIR / "build" / "go-cache"))
+    REFERENCE.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["go", "build", "-o", str(REFERENCE), str(REFERENCE_SOURCE)], env=env,
+                   check=True)
 
-    def worker():
-        connection = pika.BlockingConnection(params)
-        channel = connection.channel()
-        channel.confirm_delivery()
-        channel.queue_declare(queue, durable=True, arguments={"x-queue-type": queue_type})
-        properties = pika.BasicProperties(delivery_mode=2)
-        while time.monotonic() < deadline:
-            channel.basic_publish("", queue, b"hello", properties)
-            count[0] += 1
-        connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def reference(queue: str, queue_type: str, in_flight: int, seconds: float) -> dict:
+    """The reference publisher's messages/s and p50/p99 (ms), on the queue the deployed
+    publisher of the same kind uses, through rabbit-1."""
+    user, password = admin_credentials()
+    out = run(str(REFERENCE), f"-url=amqp://{user}:{password}@127.0.0.1:{amqp_port('rabbit-1')}/",
+              f"-queue={queue}", f"-queue-type={queue_type}", f"-inflight={in_flight}",
+              f"-seconds={seconds}", f"-size={len(MESSAGE)}", timeout=seconds + 120).stdout
     purge(queue)
-    return count[0] / seconds
+    return json.loads(out)
 
 
 def deploy(*extra):
@@ -142,11 +145,10 @@ def tls_cost(image, seconds, clients=8):
             name = "bench-tls" if tls else "bench-plain"
             start_publisher(image, name, "classic", port, tls=tls)
             try:
-                r = run_load(port, "/publish/hello", clients, seconds)
-                rates[tls] = r.statuses.get(200, 0) / seconds
+                r = run_load(port, "/publish/" + MESSAGE, clients, seconds)
+                rates[tls] = r.messages_per_second
                 print(f"  {'AMQPS' if tls else 'AMQP '} publisher, {clients} clients: {rates[tls]:7.0f} req/s"
-                      f"  p50 {r.percentile(0.5) * 1000:5.1f} ms  p99 {r.percentile(0.99) * 1000:6.1f} ms"
-                      f"  statuses {r.statuses}", flush=True)
+                      f"  p50 {r.p50_ms:5.1f} ms  p99 {r.p99_ms:6.1f} ms  refused {r.not_ok}", flush=True)
             finally:
                 remove(name)
         print(f"  TLS keeps {rates[True] / rates[False]:.0%} of the plain publisher's rate")
@@ -158,15 +160,16 @@ def tls_cost(image, seconds, clients=8):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-s", "--seconds", type=float, default=8.0, help="per measurement")
-    parser.add_argument("--batch", type=int, default=1000, help="messages per batch request")
     parser.add_argument("--no-tls", action="store_true", help="skip the TLS cost (no redeploy)")
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "build" / "bench-apps.json",
                         help="figures as JSON; the charts go beside it")
     options = parser.parse_args()
-    # req/s per number of clients for each line of the throughput chart; p50/p99 per measurement.
+    # per second per number in flight for each line of the throughput chart; p50/p99 per
+    # measurement; ratio to the reference per queue type and number in flight.
     throughput = {"tutorial's Go publisher": dict(TUTORIAL)}
-    latency = {}
+    latency, ratios = {}, {}
     seconds = options.seconds
+    build_reference()
 
     print(f"baseline, one connection per message ({seconds:.0f} s each):", flush=True)
     base = {n: baseline(n, seconds) for n in (1, 8)}
@@ -175,40 +178,53 @@ def main():
         print(f"  {n} client(s): {rate:7.0f} msg/s   (the tutorial's Go publisher: {TUTORIAL[n]} req/s)")
 
     image = publisher_image()
-    body = b"\n".join(b"bulk-%d" % i for i in range(options.batch))
+    path = "/publish/" + MESSAGE
+    batch = "\n".join(MESSAGE for _ in range(BATCH)).encode()
+
+    def row(what, rate, p50, p99, ref=None, refused=0):
+        versus = f"  {rate / ref:5.2f} x reference" if ref else ""
+        versus += f"  ({refused} not answered 200)" if refused else ""
+        print(f"  {what:<44} {rate:7.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms{versus}",
+              flush=True)
+
     for label, queue_type, port in SETUPS:
         name = f"bench-{queue_type}"
         start_publisher(image, name, queue_type, port)
         try:
             print(f"\n{label} queue ({seconds:.0f} s each):", flush=True)
-            for clients in (1, 8):
-                top = ceiling(name, queue_type, clients, seconds)
-                throughput.setdefault(f"broker ceiling, {label}", {})[clients] = top
-                print(f"  broker ceiling, pika waiting for each confirm, {clients} client(s):"
-                      f" {top:7.0f} msg/s", flush=True)
-                r = run_load(port, "/publish/hello", clients, seconds)
-                rate = r.statuses.get(200, 0) / seconds
-                throughput.setdefault(f"publisher, {label}", {})[clients] = rate
-                latency[f"{label}, {clients} client(s)"] = {
-                    "p50": r.percentile(0.5) * 1000, "p99": r.percentile(0.99) * 1000}
-                print(f"  POST /publish/:message, {clients} client(s): {rate:7.0f} req/s"
-                      f"  p50 {r.percentile(0.5) * 1000:5.1f} ms  p99 {r.percentile(0.99) * 1000:6.1f} ms"
-                      f"  x{rate / base[clients]:.1f} baseline, x{rate / TUTORIAL[clients]:.1f} tutorial,"
-                      f" {rate / top:.0%} of the ceiling  statuses {r.statuses}", flush=True)
+            for n in (*IN_FLIGHT, BATCH):
+                ref = reference(name, queue_type, n, seconds)
+                throughput.setdefault(f"reference (Go), {label}", {})[n] = ref["rate"]
+                latency[f"reference, {label}, {n}"] = {"p50": ref["p50_ms"], "p99": ref["p99_ms"]}
+                row(f"reference, {n} in flight", ref["rate"], ref["p50_ms"], ref["p99_ms"])
+                if n == BATCH:
+                    r = run_load(port, "/publish", 1, seconds, batch, per_request=BATCH)
+                    what = f"POST /publish, batches of {BATCH}"
+                else:
+                    r = run_load(port, path, n, seconds)
+                    what = f"POST /publish/:message, {n} client(s)"
+                rate, p50, p99 = r.messages_per_second, r.p50_ms, r.p99_ms
+                throughput.setdefault(f"publisher, {label}", {})[n] = rate
+                latency[f"publisher, {label}, {n}"] = {"p50": p50, "p99": p99}
+                ratios.setdefault(label, {})[n] = round(rate / ref["rate"], 3)
+                row(what, rate, p50, p99, ref["rate"], r.not_ok)
                 purge(name)
-            for clients in (1, 4):
-                purge(name)
-                r = run_load(port, "/publish", clients, seconds, body, per_request=options.batch)
-                print(f"  POST /publish (batches of {options.batch}), {clients} client(s):"
-                      f" {r.messages / seconds:7.0f} msg/s  statuses {r.statuses}", flush=True)
+                if n != BATCH:
+                    r = run_load(port, path, n, seconds, keep_alive=False)
+                    rate = r.messages_per_second
+                    throughput.setdefault(f"publisher without keep-alive, {label}", {})[n] = rate
+                    row("  the same, a new connection per request", rate, r.p50_ms, r.p99_ms,
+                        ref["rate"])
+                    purge(name)
         finally:
             remove(name)
     if not options.no_tls:
         tls_cost(image, seconds)
 
     options.out.parent.mkdir(parents=True, exist_ok=True)
-    options.out.write_text(json.dumps({"seconds": seconds, "throughput": throughput,
-                                       "latency_ms": latency}, indent=2) + "\n")
+    options.out.write_text(json.dumps({"seconds": seconds, "message_bytes": len(MESSAGE),
+                                       "throughput": throughput, "latency_ms": latency,
+                                       "ratio_to_reference": ratios}, indent=2) + "\n")
     charts = [throughput_chart(throughput, options.out.with_name(options.out.stem + "-throughput.png")),
               latency_chart(latency, options.out.with_name(options.out.stem + "-latency.png"))]
     print("\nfigures written to", options.out, "and", ", ".join(str(c) for c in charts))
