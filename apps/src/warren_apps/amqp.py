@@ -11,7 +11,6 @@ import ssl
 
 import pika
 from pika.adapters.asyncio_connection import AsyncioConnection
-
 from prometheus_client import Counter, Gauge
 
 from .config import Settings

@@ -231,30 +231,26 @@ class ConfirmingPublisher(ReconnectingClient):
             message.future.set_result(message.message_id)
 
 
+class BadRequest(Exception):
+    """A batch the publisher refuses (400) before publishing anything."""
+
+
 def parse_batch(body: bytes, content_type: str) -> list[bytes]:
     """A JSON list of strings, or one message per non-empty line."""
     if content_type == "application/json" or body.lstrip()[:1] == b"[":
         try:
             items = json.loads(body)
         except ValueError as e:
-            raise BadRequest(400, "the body is not valid JSON: %s" % e) from None
+            raise BadRequest("the body is not valid JSON: %s" % e) from None
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise BadRequest(400, "a JSON body must be a list of strings")
+            raise BadRequest("a JSON body must be a list of strings")
         messages = [i.encode() for i in items]
     else:
         messages = [line for line in body.splitlines() if line.strip()]
     if not messages:
-        raise BadRequest(400, "the body holds no message: send a JSON list of strings or one "
-                              "message per line")
+        raise BadRequest("the body holds no message: send a JSON list of strings or one "
+                         "message per line")
     return messages
-
-
-class BadRequest(Exception):
-    """A request the publisher refuses before publishing anything."""
-
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status, self.reason = status, reason
 
 
 # The label of each route in warren_http_requests_total.
@@ -312,49 +308,42 @@ class PublisherApp:
         message = request.match_info["message"]
         if not message:
             return http_api.refusal(400, "empty message: POST /publish/<message>")
-        if request.content_length:
-            return _too_large("body of %d bytes is larger than the limit of 0 bytes (the message "
-                              "is the path)" % request.content_length)
+        refused = _body_over(request, 0)  # the message is the path
+        if refused is not None:
+            return refused
         body = message.encode()
         if len(body) > self.settings.max_message_bytes:
             return http_api.refusal(413, "message of %d bytes is larger than the limit of %d bytes"
-                               % (len(body), self.settings.max_message_bytes))
+                                    % (len(body), self.settings.max_message_bytes))
         try:
             message_id = await self.publisher.publish(body)
         except PublishError as e:
             return http_api.refusal(503, e.reason)
         return http_api.answer({"message_id": message_id, "confirmed": True})
 
-    def _batch_too_large(self, request):
-        length, limit = request.content_length, self.settings.max_batch_bytes
-        if length is not None and length > limit:
-            return _too_large("body of %d bytes is larger than the limit of %d bytes"
-                              % (length, limit))
-        return None
-
     async def _expect_batch(self, request):
         # Refused before the client sends the body it announced.
-        refused = self._batch_too_large(request)
+        refused = _body_over(request, self.settings.max_batch_bytes)
         if refused is None and request.headers.get("Expect", "").lower() == "100-continue":
             await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             request.writer.output_size = 0
         return refused
 
     async def _publish_batch(self, request):
-        refused = self._batch_too_large(request)
+        refused = _body_over(request, self.settings.max_batch_bytes)
         if refused is not None:
             return refused
         try:
             messages = parse_batch(await request.read(), request.content_type)
         except BadRequest as e:
-            return http_api.refusal(e.status, e.reason)
+            return http_api.refusal(400, str(e))
         if len(messages) > self.settings.max_batch_messages:
             return http_api.refusal(413, "%d messages is more than the limit of %d per request"
-                               % (len(messages), self.settings.max_batch_messages))
+                                    % (len(messages), self.settings.max_batch_messages))
         too_big = [i for i, m in enumerate(messages) if len(m) > self.settings.max_message_bytes]
         if too_big:
             return http_api.refusal(413, "message #%d is larger than the limit of %d bytes"
-                               % (too_big[0], self.settings.max_message_bytes))
+                                    % (too_big[0], self.settings.max_message_bytes))
         try:
             ids = await self.publisher.publish_many(messages)
         except PublishError as e:
@@ -362,9 +351,15 @@ class PublisherApp:
         return http_api.answer({"confirmed": len(ids), "message_ids": ids})
 
 
-def _too_large(reason: str):
+def _body_over(request, limit: int):
+    """A 413 for a request whose announced body is over ``limit`` bytes, answered from its
+    headers; None when it is within."""
+    length = request.content_length
+    if not length or length <= limit:
+        return None
+    response = http_api.refusal(413, "body of %d bytes is larger than the limit of %d bytes"
+                                % (length, limit))
     # The body was not read: the connection cannot carry another request after this answer.
-    response = http_api.refusal(413, reason)
     response.force_close()
     return response
 
