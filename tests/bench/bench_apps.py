@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -120,9 +120,14 @@ def reference(queue: str, queue_type: str, in_flight: int, seconds: float) -> di
     """The reference publisher's messages/s and p50/p99 (ms), on the queue the deployed
     publisher of the same kind uses, through rabbit-1."""
     user, password = admin_credentials()
-    out = run(str(REFERENCE), f"-url=amqp://{user}:{password}@127.0.0.1:{amqp_port('rabbit-1')}/",
-              f"-queue={queue}", f"-queue-type={queue_type}", f"-inflight={in_flight}",
-              f"-seconds={seconds}", f"-size={len(MESSAGE)}", timeout=seconds + 120).stdout
+    # The URL, with its password, goes through the environment: a failed command prints its
+    # arguments.
+    url = f"amqp://{user}:{password}@127.0.0.1:{amqp_port('rabbit-1')}/"
+    out = subprocess.run(
+        [str(REFERENCE), f"-queue={queue}", f"-queue-type={queue_type}",
+         f"-inflight={in_flight}", f"-seconds={seconds}", f"-size={len(MESSAGE)}"],
+        env=dict(os.environ, AMQP_URL=url), check=True, capture_output=True, text=True,
+        timeout=seconds + 120).stdout
     purge(queue)
     return json.loads(out)
 

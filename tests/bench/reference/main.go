@@ -1,7 +1,8 @@
 // The reference publisher of make bench-apps: a compiled AMQP client (amqp091-go) publishing
-// persistent messages to one queue with publisher confirms, keeping -inflight messages
-// unconfirmed at a time, for -seconds. It prints one JSON line: messages confirmed per second
-// and the p50/p99 time from publish to confirm. The deployed publisher is measured against it.
+// persistent messages to one queue of the broker at $AMQP_URL with publisher confirms, keeping
+// -inflight messages unconfirmed at a time, for -seconds. It prints one JSON line: messages
+// confirmed per second and the p50/p99 time from publish to confirm. The deployed publisher is
+// measured against it.
 package main
 
 import (
@@ -17,7 +18,6 @@ import (
 )
 
 func main() {
-	url := flag.String("url", "amqp://guest:guest@127.0.0.1:5672/", "broker URL")
 	queue := flag.String("queue", "bench-reference", "queue to publish to")
 	queueType := flag.String("queue-type", "classic", "x-queue-type of the queue")
 	inflight := flag.Int("inflight", 1, "messages published and not yet confirmed, at most")
@@ -25,7 +25,12 @@ func main() {
 	size := flag.Int("size", 256, "message body size in bytes")
 	flag.Parse()
 
-	conn, err := amqp.Dial(*url)
+	// From the environment, not the command line, which would show its password.
+	url := os.Getenv("AMQP_URL")
+	if url == "" {
+		fail(fmt.Errorf("AMQP_URL is not set"), "connect")
+	}
+	conn, err := amqp.Dial(url)
 	fail(err, "connect")
 	defer conn.Close()
 	ch, err := conn.Channel()
