@@ -4,7 +4,8 @@ through what they use of pika: the AsyncioConnection they open and the channel i
 ``broker`` (a fixture) replaces AsyncioConnection; a test starts an app's client the normal way
 (``client.start()``), then plays the broker's part on ``broker.channel``: confirm, refuse or
 return what was published, deliver messages, cancel the consumer, or ``broker.lose()`` the
-connection as a failing node would.
+connection as a failing node would, or block it (``broker.connections[-1].block()``) as a
+node short of memory does.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ class Published:
 
 
 class FakeChannel:
-    def __init__(self, connection):
+    def __init__(self, connection, channel_number):
         self.connection = connection
+        self.channel_number = channel_number
         self.is_open = True
         self.published: list[Published] = []
         self.declared: list[tuple[str, dict]] = []
@@ -42,9 +44,17 @@ class FakeChannel:
         self._consumer = None
         self._delivery_tag = 0
 
+    def _frame(self, method):
+        return frame.Method(self.channel_number, method)
+
     # --- what the apps call ------------------------------------------------------------------
     def add_on_close_callback(self, callback):
         self._close_callbacks.append(callback)
+
+    def close(self, reply_code=200, reply_text="Normal shutdown"):
+        self.is_open = False
+        for callback in self._close_callbacks:
+            asyncio.get_running_loop().call_soon(callback, self, reply_text)
 
     def add_on_return_callback(self, callback):
         self._return_callbacks.append(callback)
@@ -55,12 +65,12 @@ class FakeChannel:
     def confirm_delivery(self, ack_nack_callback, callback=None):
         self._confirm = ack_nack_callback
         if callback:
-            callback(frame.Method(1, spec.Confirm.SelectOk()))
+            callback(self._frame(spec.Confirm.SelectOk()))
 
     def queue_declare(self, queue, durable=False, arguments=None, callback=None):
         self.declared.append((queue, dict(arguments or {})))
         if callback:
-            callback(frame.Method(1, spec.Queue.DeclareOk(queue)))
+            callback(self._frame(spec.Queue.DeclareOk(queue)))
 
     def basic_publish(self, exchange, routing_key, body, properties=None, mandatory=False):
         self.published.append(Published(routing_key, body, properties, mandatory))
@@ -70,7 +80,7 @@ class FakeChannel:
     def basic_qos(self, prefetch_count=0, callback=None):
         self.prefetch = prefetch_count
         if callback:
-            callback(frame.Method(1, spec.Basic.QosOk()))
+            callback(self._frame(spec.Basic.QosOk()))
 
     def basic_consume(self, queue, on_message_callback):
         self._consumer = on_message_callback
@@ -79,7 +89,7 @@ class FakeChannel:
     def basic_cancel(self, consumer_tag, callback=None):
         self._consumer = None
         if callback:
-            callback(frame.Method(1, spec.Basic.CancelOk(consumer_tag)))
+            callback(self._frame(spec.Basic.CancelOk(consumer_tag)))
 
     def basic_ack(self, delivery_tag):
         self.acked.append(delivery_tag)
@@ -89,10 +99,10 @@ class FakeChannel:
 
     # --- what the broker does ----------------------------------------------------------------
     def ack(self, tag, multiple=False):
-        self._confirm(frame.Method(1, spec.Basic.Ack(delivery_tag=tag, multiple=multiple)))
+        self._confirm(self._frame(spec.Basic.Ack(delivery_tag=tag, multiple=multiple)))
 
     def nack(self, tag, multiple=False):
-        self._confirm(frame.Method(1, spec.Basic.Nack(delivery_tag=tag, multiple=multiple)))
+        self._confirm(self._frame(spec.Basic.Nack(delivery_tag=tag, multiple=multiple)))
 
     def return_unroutable(self, index):
         message = self.published[index]
@@ -109,7 +119,7 @@ class FakeChannel:
     def cancel_consumer(self):
         self._consumer = None
         for callback in self._cancel_callbacks:
-            callback(frame.Method(1, spec.Basic.Cancel("ctag-1")))
+            callback(self._frame(spec.Basic.Cancel("ctag-1")))
 
 
 class FakeConnection:
@@ -118,6 +128,7 @@ class FakeConnection:
         self.broker, self.parameters = broker, parameters
         self.node = "%s:%d" % (parameters.host, parameters.port)
         self._on_close = on_close_callback
+        self._on_blocked, self._on_unblocked = [], []
         self.is_open = self.is_closed = False
         broker.connections.append(self)
         if self.node in broker.refusing:
@@ -129,9 +140,24 @@ class FakeConnection:
             custom_ioloop.call_soon(on_open_callback, self)
 
     def channel(self, on_open_callback):
-        channel = FakeChannel(self)
+        number = 1 + sum(1 for c in self.broker.channels if c.connection is self)
+        channel = FakeChannel(self, number)
         self.broker.channels.append(channel)
         asyncio.get_running_loop().call_soon(on_open_callback, channel)
+
+    def add_on_connection_blocked_callback(self, callback):
+        self._on_blocked.append(callback)
+
+    def add_on_connection_unblocked_callback(self, callback):
+        self._on_unblocked.append(callback)
+
+    def block(self, reason="low on memory"):
+        for callback in self._on_blocked:
+            callback(self, frame.Method(0, spec.Connection.Blocked(reason)))
+
+    def unblock(self):
+        for callback in self._on_unblocked:
+            callback(self, frame.Method(0, spec.Connection.Unblocked()))
 
     def close(self, reason="closed by the client"):
         if self.is_closed:

@@ -45,15 +45,74 @@ async def test_multiple_acks_settle_every_earlier_message(publisher, broker):
     assert publisher.in_flight == 0
 
 
-async def test_a_nacked_message_is_published_again_while_time_is_left(publisher, broker):
-    task = asyncio.create_task(publisher.publish(b"x", timeout=5))
+async def test_a_nacked_message_is_published_again_on_a_new_channel(publisher, broker):
+    first = broker.channel
+    nacked = asyncio.create_task(publisher.publish(b"x", timeout=5))
+    other = asyncio.create_task(publisher.publish(b"y", timeout=5))
     await settle()
-    broker.channel.nack(1)
+    first.nack(1)
     await asyncio.sleep(0.3)
-    assert [m.body for m in broker.channel.published] == [b"x", b"x"] and not task.done()
-    broker.channel.ack(2)
-    assert await task == broker.channel.published[0].message_id
+    # The old channel is closed, and what was still unconfirmed on it goes on the new one of
+    # the same connection; the nacked message follows after a pause.
+    second = broker.channel
+    assert second is not first and second.connection is first.connection
+    assert not first.is_open and second.is_open
+    assert [m.body for m in second.published] == [b"y", b"x"] and not nacked.done()
+    first.ack(2)  # a confirm from the closed channel counts for nothing
+    await settle()
+    assert not other.done()
+    second.ack(2, multiple=True)
+    assert await nacked == first.published[0].message_id
+    assert await other == first.published[1].message_id
     assert metric(publisher.registry, "warren_messages_republished_total", cause="nack") == 1
+    assert metric(publisher.registry, "warren_messages_republished_total",
+                  cause="new_channel") == 1
+
+
+async def test_messages_without_a_confirm_go_again_on_a_new_channel(settings, broker):
+    publisher = ConfirmingPublisher(dataclasses.replace(settings, confirm_stall_timeout=0.2))
+    publisher.start()
+    await settle()
+    stalled = broker.channel
+    task = asyncio.create_task(publisher.publish(b"x", timeout=5))
+    await asyncio.sleep(0.1)
+    assert broker.channel is stalled
+    await asyncio.sleep(0.3)
+    assert broker.channel is not stalled and not stalled.is_open
+    assert [m.body for m in broker.channel.published] == [b"x"]
+    broker.channel.ack(1)
+    assert await task == stalled.published[0].message_id
+    await publisher.stop(timeout=1)
+
+
+async def test_a_channel_that_stays_silent_is_replaced_less_and_less_often(settings, broker):
+    publisher = ConfirmingPublisher(dataclasses.replace(settings, confirm_stall_timeout=0.1))
+    publisher.start()
+    await settle()
+    task = asyncio.create_task(publisher.publish(b"x", timeout=5))
+    # New channels after about 0.1 s and 0.3 s; the next would come at 0.7 s.
+    await asyncio.sleep(0.5)
+    assert len(broker.channels) == 3
+    broker.channel.ack(1)
+    await task
+    await publisher.stop(timeout=1)
+
+
+async def test_a_blocked_connection_keeps_its_channel(settings, broker):
+    publisher = ConfirmingPublisher(dataclasses.replace(settings, confirm_stall_timeout=0.2))
+    publisher.start()
+    await settle()
+    channel = broker.channel
+    channel.connection.block()
+    task = asyncio.create_task(publisher.publish(b"x", timeout=5))
+    await asyncio.sleep(0.5)
+    assert broker.channel is channel and len(channel.published) == 1
+    channel.connection.unblock()
+    await asyncio.sleep(0.1)
+    assert broker.channel is channel
+    channel.ack(1)
+    await task
+    await publisher.stop(timeout=1)
 
 
 async def test_a_nack_without_time_left_fails_the_message(publisher, broker):

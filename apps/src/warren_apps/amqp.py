@@ -60,6 +60,8 @@ class ReconnectingClient:
         self.log = logging.getLogger("warren." + name)
         self.ready = False
         self.unreachable = False
+        # RabbitMQ stops reading from a blocked connection (a memory or disk alarm).
+        self.blocked = False
         self.last_error = ""
         self.channel = None
         self.node = None
@@ -71,6 +73,7 @@ class ReconnectingClient:
         self._failed_in_round = 0
         self._backoff = settings.reconnect_initial
         self._retry_handle = None
+        self._renewing = False
         self._m_connected = Gauge("warren_amqp_connected",
                                   "1 while a channel to a RabbitMQ node is usable",
                                   registry=registry)
@@ -118,8 +121,24 @@ class ReconnectingClient:
         self._failed_in_round = 0
         self._backoff = self.settings.reconnect_initial
         self._m_connected.set(1)
-        self.log.info("connected to %s", self.node, extra={"node": self.node})
+        if self._renewing:
+            self._renewing = False
+            self.log.info("new channel on %s", self.node, extra={"node": self.node})
+        else:
+            self.log.info("connected to %s", self.node, extra={"node": self.node})
         self.on_ready()
+
+    def renew_channel(self):
+        """Closes the channel and opens a fresh one on the same connection: ``setup`` runs on
+        it as on the first, and ``set_ready`` again. Meanwhile ``ready`` is false; whatever was
+        in flight on the old channel is the subclass's to send again."""
+        connection, old = self._connection, self.channel
+        if old is None or connection is None or not connection.is_open:
+            return
+        self.ready, self.channel, self._renewing = False, None, True
+        connection.channel(on_open_callback=self._on_channel_open)
+        if old.is_open:
+            old.close()
 
     # --- internals -----------------------------------------------------------------------------
     def _connect(self):
@@ -132,6 +151,17 @@ class ReconnectingClient:
         self._connection = AsyncioConnection(
             params, on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
             on_close_callback=self._on_closed, custom_ioloop=self._loop)
+        self._connection.add_on_connection_blocked_callback(self._on_blocked)
+        self._connection.add_on_connection_unblocked_callback(self._on_unblocked)
+
+    def _on_blocked(self, _connection, frame):
+        self.blocked = True
+        self.log.warning("%s blocked this connection: %s", self.node, frame.method.reason,
+                         extra={"node": self.node})
+
+    def _on_unblocked(self, _connection, _frame):
+        self.blocked = False
+        self.log.info("%s unblocked this connection", self.node, extra={"node": self.node})
 
     def _on_open(self, connection):
         self._m_attempts.labels("opened").inc()
@@ -164,8 +194,8 @@ class ReconnectingClient:
         self._next_node(failed=True)
 
     def _on_closed(self, connection, reason):
-        was_ready = self.ready
-        self.ready, self.channel = False, None
+        was_ready = self.ready or self._renewing
+        self.ready, self.channel, self._renewing, self.blocked = False, None, False, False
         self._m_connected.set(0)
         if self._stopping:
             self._closed.set()

@@ -42,6 +42,8 @@ class Settings:
     http_host: str = "0.0.0.0"
     http_port: int = 80
     publish_timeout: float = 10.0
+    # Messages waiting this long without a confirm or nack go again on a new channel (0: never).
+    confirm_stall_timeout: float = 0.5
     max_message_bytes: int = 1024 * 1024
     max_batch_messages: int = 10_000
     max_batch_bytes: int = 16 * 1024 * 1024
@@ -84,6 +86,7 @@ class Settings:
             http_host=env.get("HTTP_HOST", "0.0.0.0"),
             http_port=reader.integer("PORT", 80, low=0, high=65535),
             publish_timeout=reader.number("PUBLISH_TIMEOUT", 10.0, low=0.1),
+            confirm_stall_timeout=reader.number("CONFIRM_STALL_TIMEOUT", 0.5, low=0),
             max_message_bytes=reader.integer("MAX_MESSAGE_BYTES", 1024 * 1024, low=1),
             max_batch_messages=reader.integer("MAX_BATCH_MESSAGES", 10_000, low=1),
             max_batch_bytes=reader.integer("MAX_BATCH_BYTES", 16 * 1024 * 1024, low=1),

@@ -71,6 +71,11 @@ class ConfirmingPublisher(ReconnectingClient):
         self._returned: set[str] = set()
         self._next_tag = 1
         self._flush_scheduled = False
+        self._waiting_since = 0.0  # since the last confirm, or the first message it waits on
+        # Doubles with each new channel that brings no confirm either: a queue held up for a
+        # long while (e.g. a classic mirror synchronising) is not flooded with republications.
+        self._stall_limit = settings.confirm_stall_timeout
+        self._watch_handle = None
         self._m_published = Counter("warren_messages_published_total",
                                     "Messages handed to RabbitMQ (republications included)",
                                     registry=registry)
@@ -126,6 +131,17 @@ class ConfirmingPublisher(ReconnectingClient):
             return "connected to %s" % self.node
         return "reconnecting; last error: %s" % (self.last_error or "none")
 
+    # --- life cycle ----------------------------------------------------------------------------
+    def start(self):
+        super().start()
+        if self.settings.confirm_stall_timeout:
+            self._watch_confirms()
+
+    async def stop(self, timeout: float = 10.0):
+        if self._watch_handle is not None:
+            self._watch_handle.cancel()
+        await super().stop(timeout)
+
     # --- connection hooks ----------------------------------------------------------------------
     def setup(self, channel):
         channel.add_on_return_callback(self._on_return)
@@ -142,7 +158,11 @@ class ConfirmingPublisher(ReconnectingClient):
         self._flush()
 
     def on_connection_lost(self):
-        # Whatever was not confirmed goes back, in order, ahead of what was never sent.
+        self._requeue_unconfirmed("failover")
+
+    def _requeue_unconfirmed(self, cause: str):
+        """Whatever was not confirmed on the channel that is gone goes back, in order, ahead of
+        what was never sent."""
         unconfirmed = [self._pending[t] for t in self._order if t in self._pending]
         self._pending.clear()
         self._order.clear()
@@ -152,7 +172,7 @@ class ConfirmingPublisher(ReconnectingClient):
             message.attempts += 1
             self._outbox.appendleft(message)
         if again:
-            self._m_republished.labels("failover").inc(len(again))
+            self._m_republished.labels(cause).inc(len(again))
             log.warning("%d unconfirmed message(s) will be published again", len(again))
 
     def on_unreachable(self):
@@ -175,6 +195,8 @@ class ConfirmingPublisher(ReconnectingClient):
         if not self.ready or channel is None:
             return
         queue = self.settings.queue
+        if not self._pending:
+            self._waiting_since = time.monotonic()
         while self._outbox:
             message = self._outbox.popleft()
             if message.future.done():  # timed out while waiting
@@ -195,6 +217,10 @@ class ConfirmingPublisher(ReconnectingClient):
         self._returned.add(properties.message_id)
 
     def _on_confirm(self, frame):
+        if self.channel is None or frame.channel_number != self.channel.channel_number:
+            return  # from a channel already replaced: its messages were sent again
+        self._waiting_since = time.monotonic()
+        self._stall_limit = self.settings.confirm_stall_timeout
         method = frame.method
         ack = isinstance(method, Basic.Ack)
         if method.multiple:
@@ -208,6 +234,29 @@ class ConfirmingPublisher(ReconnectingClient):
                 self._settle(message, ack)
             while self._order and self._order[0] not in self._pending:
                 self._order.popleft()
+        if not ack:
+            self._replace_channel()
+
+    def _watch_confirms(self):
+        self._watch_handle = self._loop.call_later(self.settings.confirm_stall_timeout / 4,
+                                                   self._watch_confirms)
+        waited = time.monotonic() - self._waiting_since
+        if self.blocked:  # RabbitMQ holds the messages back on purpose: no stall
+            self._waiting_since = time.monotonic()
+        elif self.ready and self._pending and waited > self._stall_limit:
+            log.warning("no confirm from %s for %.1f s while %d message(s) wait; publishing "
+                        "them on a new channel", self.node, waited, len(self._pending))
+            self._stall_limit = min(self._stall_limit * 2, self.settings.publish_timeout)
+            self._replace_channel()
+
+    def _replace_channel(self):
+        # A RabbitMQ channel keeps the quorum queue leader it saw first. A channel opened
+        # between the death of a leader's node and the election of the next leader (or whose
+        # leader just died) has every publish nacked until the dead node is back (RabbitMQ
+        # 3.x), or waits on a connection to that node for up to net_setuptime (7 s). A new
+        # channel asks for the current leader; what the old one did not confirm goes again.
+        self._requeue_unconfirmed("new_channel")
+        self.renew_channel()
 
     def _settle(self, message: Outgoing, ack: bool):
         if message.future.done():
