@@ -12,16 +12,30 @@ from warren_apps.publisher import (BadRequest, ConfirmingPublisher, PublisherApp
 
 
 @pytest.fixture
-async def publisher(settings, broker):
+async def start_publisher(settings, broker):
+    """Starts a publisher on the fake broker with ``settings`` changed as given, its metrics in
+    ``publisher.registry``; each is stopped after the test."""
+    started = []
+
+    async def start(**changes):
+        registry = CollectorRegistry()
+        publisher = ConfirmingPublisher(dataclasses.replace(settings, **changes), registry)
+        publisher.registry = registry
+        publisher.start()
+        started.append(publisher)
+        await settle()
+        assert publisher.ready
+        return publisher
+
+    yield start
+    for publisher in started:
+        await publisher.stop(timeout=1)
+
+
+@pytest.fixture
+async def publisher(start_publisher):
     """A publisher connected to the fake broker, its metrics in ``publisher.registry``."""
-    registry = CollectorRegistry()
-    publisher = ConfirmingPublisher(settings, registry)
-    publisher.registry = registry
-    publisher.start()
-    await settle()
-    assert publisher.ready
-    yield publisher
-    await publisher.stop(timeout=1)
+    return await start_publisher()
 
 
 async def test_a_message_is_answered_only_after_its_confirm(publisher, broker):
@@ -69,10 +83,8 @@ async def test_a_nacked_message_is_published_again_on_a_new_channel(publisher, b
                   cause="new_channel") == 1
 
 
-async def test_messages_without_a_confirm_go_again_on_a_new_channel(settings, broker):
-    publisher = ConfirmingPublisher(dataclasses.replace(settings, confirm_stall_timeout=0.2))
-    publisher.start()
-    await settle()
+async def test_messages_without_a_confirm_go_again_on_a_new_channel(start_publisher, broker):
+    publisher = await start_publisher(confirm_stall_timeout=0.2)
     stalled = broker.channel
     task = asyncio.create_task(publisher.publish(b"x", timeout=5))
     await asyncio.sleep(0.1)
@@ -82,26 +94,20 @@ async def test_messages_without_a_confirm_go_again_on_a_new_channel(settings, br
     assert [m.body for m in broker.channel.published] == [b"x"]
     broker.channel.ack(1)
     assert await task == stalled.published[0].message_id
-    await publisher.stop(timeout=1)
 
 
-async def test_a_channel_that_stays_silent_is_replaced_less_and_less_often(settings, broker):
-    publisher = ConfirmingPublisher(dataclasses.replace(settings, confirm_stall_timeout=0.1))
-    publisher.start()
-    await settle()
+async def test_a_silent_channel_is_replaced_less_and_less_often(start_publisher, broker):
+    publisher = await start_publisher(confirm_stall_timeout=0.1)
     task = asyncio.create_task(publisher.publish(b"x", timeout=5))
     # New channels after about 0.1 s and 0.3 s; the next would come at 0.7 s.
     await asyncio.sleep(0.5)
     assert len(broker.channels) == 3
     broker.channel.ack(1)
     await task
-    await publisher.stop(timeout=1)
 
 
-async def test_a_blocked_connection_keeps_its_channel(settings, broker):
-    publisher = ConfirmingPublisher(dataclasses.replace(settings, confirm_stall_timeout=0.2))
-    publisher.start()
-    await settle()
+async def test_a_blocked_connection_keeps_its_channel(start_publisher, broker):
+    publisher = await start_publisher(confirm_stall_timeout=0.2)
     channel = broker.channel
     channel.connection.block()
     task = asyncio.create_task(publisher.publish(b"x", timeout=5))
@@ -112,7 +118,6 @@ async def test_a_blocked_connection_keeps_its_channel(settings, broker):
     assert broker.channel is channel
     channel.ack(1)
     await task
-    await publisher.stop(timeout=1)
 
 
 async def test_a_nack_without_time_left_fails_the_message(publisher, broker):
